@@ -1,0 +1,449 @@
+/**
+ * A real Kubernetes control plane on loopback, for pgop's tests, load tests and
+ * `deno task cluster`: etcd, kube-apiserver (client-certificate authentication,
+ * RBAC), kube-controller-manager, kube-scheduler and kwok with simulated nodes.
+ *
+ * ```ts
+ * await withCluster({}, async (cluster) => {
+ *   await cluster.kubectl(["get", "nodes"]);
+ * });
+ * ```
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { stringify } from "yaml";
+import { type Binaries, ensureBinaries } from "./binaries.ts";
+import { type ClusterCerts, generateCerts, issueClientCert } from "./certs.ts";
+import { kubeconfigYaml } from "./kubeconfig.ts";
+import { kwokNode, kwokStagesYaml } from "./kwok_stages.ts";
+import { freePorts } from "./ports.ts";
+import { Component } from "./process.ts";
+import { forgetCluster, reapStaleClusters, rememberCluster } from "./reaper.ts";
+
+/** Options of {@link LocalCluster.start}. */
+export interface ClusterOptions {
+  /** Simulated kwok nodes (default 3). */
+  readonly nodes?: number;
+  /** Extra kube-apiserver flags, e.g. `["--max-requests-inflight=5"]`. */
+  readonly apiserverArgs?: readonly string[];
+  /** Start kube-controller-manager, kube-scheduler and kwok (default true). */
+  readonly workloads?: boolean;
+  /** Progress messages (default: none). */
+  readonly log?: (message: string) => void;
+}
+
+const decoder = new TextDecoder();
+
+/** A running local control plane. Stop it with {@link LocalCluster.stop}. */
+export class LocalCluster {
+  /** Working directory: certificates, kubeconfigs, etcd data, component logs. */
+  readonly dir: string;
+  /** Admin kubeconfig (client certificate in group system:masters). */
+  readonly kubeconfigPath: string;
+  /** `https://127.0.0.1:<port>` */
+  readonly server: string;
+  /** `http://127.0.0.1:<port>` */
+  readonly etcdUrl: string;
+  readonly certs: ClusterCerts;
+  readonly binaries: Binaries;
+  readonly #components = new Map<string, Component>();
+  readonly #args = new Map<string, string[]>();
+  readonly #log: (message: string) => void;
+
+  private constructor(init: {
+    dir: string;
+    certs: ClusterCerts;
+    binaries: Binaries;
+    apiserverPort: number;
+    etcdPort: number;
+    log: (message: string) => void;
+  }) {
+    this.dir = init.dir;
+    this.certs = init.certs;
+    this.binaries = init.binaries;
+    this.server = `https://127.0.0.1:${init.apiserverPort}`;
+    this.etcdUrl = `http://127.0.0.1:${init.etcdPort}`;
+    this.kubeconfigPath = join(init.dir, "admin.kubeconfig");
+    this.#log = init.log;
+  }
+
+  /** Builds the binaries if needed, starts every component and waits until nodes are Ready. */
+  static async start(options: ClusterOptions = {}): Promise<LocalCluster> {
+    const log = options.log ?? (() => {});
+    const binaries = await ensureBinaries();
+    await reapStaleClusters();
+    const dir = await Deno.makeTempDir({ prefix: "pgop-cluster-" });
+    await rememberCluster(dir);
+    const started = performance.now();
+    const [etcdPort, etcdPeerPort, apiserverPort] = freePorts(3);
+    const cluster = new LocalCluster({
+      dir,
+      certs: await generateCerts(dir),
+      binaries,
+      apiserverPort,
+      etcdPort,
+      log,
+    });
+    try {
+      await cluster.#writeConfig();
+      cluster.#args.set("etcd", cluster.#etcdArgs(etcdPeerPort));
+      cluster.#args.set(
+        "kube-apiserver",
+        cluster.#apiserverArgs(apiserverPort, options.apiserverArgs ?? []),
+      );
+      await cluster.startComponent("etcd");
+      await cluster.startComponent("kube-apiserver");
+      if (options.workloads ?? true) {
+        cluster.#args.set("kube-controller-manager", cluster.#controllerManagerArgs());
+        cluster.#args.set("kube-scheduler", [
+          "--config",
+          join(dir, "scheduler.yaml"),
+          "--secure-port=0",
+        ]);
+        cluster.#args.set("kwok", cluster.#kwokArgs());
+        await Promise.all(
+          ["kube-controller-manager", "kube-scheduler", "kwok"].map((c) =>
+            cluster.startComponent(c)
+          ),
+        );
+        await cluster.#addNodes(options.nodes ?? 3);
+      }
+      log(
+        `control plane ready in ${
+          ((performance.now() - started) / 1000).toFixed(1)
+        }s at ${cluster.server}`,
+      );
+      return cluster;
+    } catch (err) {
+      await cluster.stop({ keepDir: true });
+      throw err;
+    }
+  }
+
+  /** Runs kubectl against this cluster; rejects with kubectl's stderr on failure. */
+  async kubectl(args: readonly string[], options: { input?: string } = {}): Promise<string> {
+    const child = new Deno.Command(this.binaries.kubectl, {
+      args: ["--kubeconfig", this.kubeconfigPath, ...args],
+      stdin: options.input === undefined ? "null" : "piped",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    if (options.input !== undefined) {
+      const writer = child.stdin.getWriter();
+      await writer.write(new TextEncoder().encode(options.input));
+      await writer.close();
+    }
+    const out = await child.output();
+    if (!out.success) {
+      throw new Error(`kubectl ${args.join(" ")} failed: ${decoder.decode(out.stderr).trim()}`);
+    }
+    return decoder.decode(out.stdout);
+  }
+
+  /** `kubectl apply --server-side -f -` of the given objects. */
+  async apply(objects: readonly unknown[]): Promise<void> {
+    const input = objects.map((o) => stringify(o)).join("---\n");
+    await this.kubectl(["apply", "--server-side", "--field-manager=pgop-tests", "-f", "-"], {
+      input,
+    });
+  }
+
+  /** A component started by this cluster (etcd, kube-apiserver, …), if running. */
+  component(name: string): Component | undefined {
+    return this.#components.get(name);
+  }
+
+  /** (Re)starts a component with the arguments it was first started with and waits until it serves. */
+  async startComponent(name: string): Promise<void> {
+    const args = this.#args.get(name);
+    if (!args) throw new RangeError(`Unknown component "${name}"`);
+    const bin = {
+      etcd: this.binaries.etcd,
+      "kube-apiserver": this.binaries.kubeApiserver,
+      "kube-controller-manager": this.binaries.kubeControllerManager,
+      "kube-scheduler": this.binaries.kubeScheduler,
+      kwok: this.binaries.kwok,
+    }[name] ?? name;
+    const component = Component.start(name, bin, args, {
+      logFile: join(this.dir, `${name}.log`),
+      // kwok also loads ~/.kwok/kwok.yaml: give every component a HOME of its own.
+      env: { HOME: this.dir },
+      cwd: this.dir,
+    });
+    this.#components.set(name, component);
+    await Deno.writeTextFile(
+      join(this.dir, "pids"),
+      [...this.#components.values()].map((c) => `${c.pid}\n`).join(""),
+    );
+    if (name === "etcd") {
+      await this.#waitFor(
+        "etcd",
+        component,
+        async () => {
+          const res = await fetch(`${this.etcdUrl}/health`);
+          await res.body?.cancel();
+          return res.ok;
+        },
+      );
+    } else if (name === "kube-apiserver") {
+      await this.#waitFor("kube-apiserver", component, () => this.#apiserverReady());
+    }
+  }
+
+  /** Stops a component (SIGTERM, then SIGKILL). */
+  async stopComponent(name: string, signal: Deno.Signal = "SIGTERM"): Promise<void> {
+    const component = this.#components.get(name);
+    if (!component) return;
+    if (signal === "SIGKILL") component.kill("SIGKILL");
+    await component.stop();
+    this.#components.delete(name);
+  }
+
+  /** Stops and starts kube-apiserver on the same port; resolves when it is ready again. */
+  async restartApiserver(downMs = 0): Promise<void> {
+    await this.stopComponent("kube-apiserver");
+    if (downMs > 0) await new Promise((r) => setTimeout(r, downMs));
+    await this.startComponent("kube-apiserver");
+  }
+
+  /**
+   * Compacts etcd's history up to its current revision (through etcd's JSON
+   * gateway), so that watches from an older resourceVersion get 410 Gone when
+   * the API server's watch cache does not hide it. Returns the revision.
+   */
+  async compactEtcd(): Promise<number> {
+    const post = async (path: string, body: unknown) => {
+      const res = await fetch(`${this.etcdUrl}${path}`, {
+        method: "POST",
+        body: JSON.stringify(body),
+      });
+      const json = await res.json();
+      if (!res.ok) throw new Error(`etcd ${path}: ${JSON.stringify(json)}`);
+      return json;
+    };
+    const range = await post("/v3/kv/range", { key: btoa("compact_rev_key") });
+    const revision = Number(range.header.revision);
+    await post("/v3/kv/compaction", { revision: String(revision), physical: true });
+    return revision;
+  }
+
+  /** Writes a kubeconfig for another user (client certificate signed by the cluster CA). */
+  async userKubeconfig(user: string, groups: string[] = []): Promise<string> {
+    const safe = user.replace(/[^a-zA-Z0-9_-]/g, "_");
+    const { cert, key } = await issueClientCert(this.dir, `user-${safe}`, user, groups);
+    const path = join(this.dir, `user-${safe}.kubeconfig`);
+    await Deno.writeTextFile(
+      path,
+      kubeconfigYaml({
+        server: this.server,
+        caPem: this.certs.pem.ca,
+        certPem: cert,
+        keyPem: key,
+        user,
+      }),
+    );
+    return path;
+  }
+
+  /** Stops every component; removes the directory unless `keepDir` (logs kept for a failed run). */
+  async stop(options: { keepDir?: boolean } = {}): Promise<void> {
+    const order = ["kwok", "kube-scheduler", "kube-controller-manager", "kube-apiserver", "etcd"];
+    for (const name of order) await this.stopComponent(name);
+    for (const name of [...this.#components.keys()]) await this.stopComponent(name);
+    if (options.keepDir) {
+      this.#log(`control plane logs kept in ${this.dir}`);
+    } else {
+      await Deno.remove(this.dir, { recursive: true }).catch(() => {});
+    }
+    await forgetCluster(this.dir);
+  }
+
+  async #writeConfig(): Promise<void> {
+    const { pem } = this.certs;
+    await Deno.writeTextFile(
+      this.kubeconfigPath,
+      kubeconfigYaml({ server: this.server, caPem: pem.ca, certPem: pem.cert, keyPem: pem.key }),
+    );
+    await Deno.writeTextFile(join(this.dir, "kwok-stages.yaml"), kwokStagesYaml());
+    // With no storage provisioner a PVC stays Pending; the scheduler would wait
+    // for it to bind forever. VolumeBinding and VolumeZone are the plugins that
+    // wait on or reject unbound claims, so this profile places pods without them.
+    await Deno.writeTextFile(
+      join(this.dir, "scheduler.yaml"),
+      stringify({
+        apiVersion: "kubescheduler.config.k8s.io/v1",
+        kind: "KubeSchedulerConfiguration",
+        clientConnection: { kubeconfig: this.kubeconfigPath, qps: 500, burst: 1000 },
+        leaderElection: { leaderElect: false },
+        profiles: [{
+          schedulerName: "default-scheduler",
+          plugins: {
+            multiPoint: { disabled: [{ name: "VolumeBinding" }, { name: "VolumeZone" }] },
+          },
+        }],
+      }),
+    );
+  }
+
+  #etcdArgs(peerPort: number): string[] {
+    const peer = `http://127.0.0.1:${peerPort}`;
+    return [
+      "--name=default",
+      `--data-dir=${join(this.dir, "etcd")}`,
+      `--listen-client-urls=${this.etcdUrl}`,
+      `--advertise-client-urls=${this.etcdUrl}`,
+      `--listen-peer-urls=${peer}`,
+      `--initial-advertise-peer-urls=${peer}`,
+      `--initial-cluster=default=${peer}`,
+      // Throwaway data: skip fsync (envtest does the same); not for real clusters.
+      "--unsafe-no-fsync=true",
+      "--log-level=warn",
+    ];
+  }
+
+  #apiserverArgs(port: number, extra: readonly string[]): string[] {
+    const c = this.certs;
+    return [
+      `--etcd-servers=${this.etcdUrl}`,
+      "--bind-address=127.0.0.1",
+      // Without it the API server looks for a default-route interface and fails on a host without one.
+      "--advertise-address=127.0.0.1",
+      // Endpoints may not point at loopback; no reconciler for the `kubernetes` Service's endpoints.
+      "--endpoint-reconciler-type=none",
+      `--secure-port=${port}`,
+      `--cert-dir=${join(this.dir, "apiserver-certs")}`,
+      `--tls-cert-file=${c.serverCert}`,
+      `--tls-private-key-file=${c.serverKey}`,
+      `--client-ca-file=${c.caCert}`,
+      "--authorization-mode=RBAC",
+      `--service-account-issuer=https://127.0.0.1:${port}`,
+      `--service-account-key-file=${c.serviceAccountKey}`,
+      `--service-account-signing-key-file=${c.serviceAccountKey}`,
+      "--service-cluster-ip-range=10.96.0.0/16",
+      "--allow-privileged=true",
+      "--profiling=false",
+      ...extra,
+    ];
+  }
+
+  #controllerManagerArgs(): string[] {
+    return [
+      `--kubeconfig=${this.kubeconfigPath}`,
+      "--leader-elect=false",
+      "--controllers=*",
+      `--service-account-private-key-file=${this.certs.serviceAccountKey}`,
+      `--root-ca-file=${this.certs.caCert}`,
+      "--use-service-account-credentials=false",
+      "--bind-address=127.0.0.1",
+      "--secure-port=0",
+      // The default 20 QPS would make the control plane, not pgop, the bottleneck in load tests.
+      "--kube-api-qps=500",
+      "--kube-api-burst=1000",
+      "--concurrent-statefulset-syncs=20",
+      "--concurrent-gc-syncs=50",
+    ];
+  }
+
+  #kwokArgs(): string[] {
+    return [
+      `--kubeconfig=${this.kubeconfigPath}`,
+      "--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake",
+      `--config=${join(this.dir, "kwok-stages.yaml")}`,
+      "--cidr=10.244.0.0/16",
+      "--node-ip=10.0.0.1",
+    ];
+  }
+
+  async #addNodes(count: number): Promise<void> {
+    const nodes = Array.from({ length: count }, (_, i) => kwokNode(`kwok-node-${i}`));
+    await this.kubectl(["create", "-f", "-"], {
+      input: nodes.map((n) => stringify(n)).join("---\n"),
+    });
+    const kwok = this.#components.get("kwok");
+    await this.#waitFor("nodes Ready", kwok, async () => {
+      const out = await this.kubectl([
+        "get",
+        "nodes",
+        "-o",
+        'jsonpath={range .items[*]}{.status.conditions[?(@.type=="Ready")].status}{" "}{.spec.taints}{"\\n"}{end}',
+      ]);
+      const lines = out.trim().split("\n").filter(Boolean);
+      // Ready, and the not-ready taint removed by the node-lifecycle controller.
+      return lines.length === count && lines.every((l) => l.trim() === "True");
+    }, 90_000);
+    // Pods need the namespace's default ServiceAccount (created by kube-controller-manager).
+    await this.#waitFor(
+      "default ServiceAccount",
+      this.#components.get("kube-controller-manager"),
+      async () => {
+        try {
+          await this.kubectl(["get", "serviceaccount", "default", "-n", "default"]);
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      60_000,
+    );
+  }
+
+  async #apiserverReady(): Promise<boolean> {
+    const { pem } = this.certs;
+    const client = Deno.createHttpClient({ caCerts: [pem.ca], cert: pem.cert, key: pem.key });
+    try {
+      const res = await fetch(`${this.server}/readyz`, { client });
+      await res.body?.cancel();
+      return res.ok;
+    } finally {
+      client.close();
+    }
+  }
+
+  async #waitFor(
+    what: string,
+    component: Component | undefined,
+    ready: () => Promise<boolean>,
+    timeoutMs = 60_000,
+  ): Promise<void> {
+    const deadline = performance.now() + timeoutMs;
+    for (;;) {
+      if (component?.exited) {
+        throw new Error(
+          `${component.name} exited (${component.exited.code}) while waiting for ${what}:\n${await component
+            .tail()}`,
+        );
+      }
+      try {
+        if (await ready()) return;
+      } catch {
+        // Not up yet.
+      }
+      if (performance.now() > deadline) {
+        const tail = component ? `\n${component.name} log:\n${await component.tail()}` : "";
+        throw new Error(`Timed out after ${timeoutMs / 1000}s waiting for ${what}${tail}`);
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
+
+/**
+ * Starts a cluster, runs `fn`, and stops the cluster whatever happens. On
+ * failure the directory (with every component's log) is kept and named.
+ */
+export async function withCluster<T>(
+  options: ClusterOptions,
+  fn: (cluster: LocalCluster) => Promise<T>,
+): Promise<T> {
+  const cluster = await LocalCluster.start(options);
+  let ok = false;
+  try {
+    const result = await fn(cluster);
+    ok = true;
+    return result;
+  } finally {
+    await cluster.stop({ keepDir: !ok });
+    if (!ok) console.error(`control plane logs kept in ${cluster.dir}`);
+  }
+}
