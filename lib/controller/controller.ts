@@ -1,0 +1,281 @@
+/**
+ * A controller (controller-runtime's `controller.Controller`): it watches a
+ * primary resource and the resources it owns through informers, turns every
+ * change into a key on a de-duplicating, rate-limited work queue, and runs N
+ * workers that hand keys to a {@link Reconciler}. See `reconciler.ts` for what
+ * happens with each outcome.
+ *
+ * @module
+ */
+import { getLogger } from "@logtape/logtape";
+import { type Clock, realClock } from "../clock.ts";
+import type { Informer } from "../cache/informer.ts";
+import { objectKey } from "../cache/store.ts";
+import type { KubeObject } from "../kube/types.ts";
+import { Debouncer } from "../queue/debounce.ts";
+import type { RateLimiter } from "../queue/rate_limiters.ts";
+import { RateLimitingQueue } from "../queue/rate_limiting_queue.ts";
+import type { WorkQueueMetricsProvider, WorkQueuePriority } from "../queue/work_queue.ts";
+import {
+  type ReconcileOutcome,
+  type Reconciler,
+  type ReconcileResult,
+  requestFor,
+  TerminalError,
+} from "./reconciler.ts";
+
+const log = getLogger(["pgop", "controller"]);
+
+/**
+ * Default number of concurrent reconciles. Reconciles mostly wait on the API
+ * server, so several overlap usefully on one event loop; the client-side QPS
+ * limit, not this number, bounds the load on the API server.
+ */
+export const DEFAULT_WORKERS = 8;
+/** Default time in-flight reconciles get to finish on a graceful stop. */
+export const DEFAULT_DRAIN_MS = 10_000;
+
+/** What a controller needs of an informer: its cache and its change notifications. */
+export type Source<T extends KubeObject> = Pick<Informer<T>, "store" | "addHandler" | "resource">;
+
+/** A watched resource whose objects are owned (controller ownerReference) by primary objects. */
+export interface OwnedWatch {
+  readonly informer: Source<KubeObject>;
+}
+
+/** Options of {@link Controller}. */
+export interface ControllerOptions<T extends KubeObject> {
+  /** Names the queue and the metrics (`name` label). */
+  readonly name: string;
+  /** The primary resource's informer; its kind is what owned objects point at. */
+  readonly primary: Source<T>;
+  /** Kind of the primary resource, matched against ownerReferences. */
+  readonly primaryKind: string;
+  readonly owned?: readonly OwnedWatch[];
+  readonly reconciler: Reconciler;
+  /** Concurrent reconciles (default {@link DEFAULT_WORKERS}). */
+  readonly workers?: number;
+  readonly rateLimiter?: RateLimiter<string>;
+  readonly queueMetrics?: WorkQueueMetricsProvider;
+  /** Per-key debounce window for event bursts in ms; 0 (default) enqueues at once. */
+  readonly debounceMs?: number;
+  /** Queue priority of a primary object (default "normal"); read from the cache when its key is queued. */
+  readonly priority?: (obj: T) => WorkQueuePriority;
+  /** Which updates of a primary object need a reconcile (default: all). */
+  readonly updatePredicate?: (oldObj: T, newObj: T) => boolean;
+  /**
+   * Re-queue every primary object this often (ms); 0 (default) = never. The
+   * owned-object watches already report drift of children, so a periodic
+   * resync only costs a reconcile per object; use it when something pgop does
+   * not watch can change.
+   */
+  readonly resyncMs?: number;
+  /** Called after each reconcile with its outcome and duration. */
+  readonly onReconcile?: (outcome: ReconcileOutcome, seconds: number) => void;
+  readonly clock?: Clock;
+}
+
+/** Runs a reconciler over a work queue fed by informers. */
+export class Controller<T extends KubeObject> {
+  readonly name: string;
+  readonly #options: ControllerOptions<T>;
+  readonly #queue: RateLimitingQueue<string>;
+  readonly #clock: Clock;
+  readonly #reasons = new Map<string, string>();
+  readonly #workers: number;
+
+  /** Does no I/O. @throws {RangeError} for invalid options */
+  constructor(options: ControllerOptions<T>) {
+    const workers = options.workers ?? DEFAULT_WORKERS;
+    if (!Number.isInteger(workers) || workers < 1) {
+      throw new RangeError(`workers must be an integer >= 1, got ${workers}`);
+    }
+    if (!((options.resyncMs ?? 0) >= 0)) {
+      throw new RangeError(`resyncMs must be >= 0, got ${options.resyncMs}`);
+    }
+    this.name = options.name;
+    this.#options = options;
+    this.#workers = workers;
+    this.#clock = options.clock ?? realClock;
+    this.#queue = new RateLimitingQueue<string>({
+      name: options.name,
+      clock: this.#clock,
+      rateLimiter: options.rateLimiter,
+      metrics: options.queueMetrics,
+    });
+  }
+
+  /** Keys waiting in the queue. */
+  get queueDepth(): number {
+    return this.#queue.len;
+  }
+
+  /**
+   * Feeds the queue from the informers (which must have synced: objects
+   * already cached are queued at once, never-reconciled ones first) and runs
+   * the workers until `signal` aborts. Then it stops taking work, gives
+   * in-flight reconciles `drainMs` to finish (0: abort them at once, as on a
+   * lost leadership) and resolves. A controller runs once.
+   */
+  async run(signal: AbortSignal, options: { drainMs?: number } = {}): Promise<void> {
+    const reconcileAbort = new AbortController();
+    const debouncer = (this.#options.debounceMs ?? 0) > 0
+      ? new Debouncer<string>((key) => this.#add(key), {
+        windowMs: this.#options.debounceMs ?? 0,
+        clock: this.#clock,
+      })
+      : undefined;
+    const enqueue = (key: string, reason: string) => {
+      this.#reasons.set(key, reason);
+      if (debouncer) debouncer.add(key);
+      else this.#add(key);
+    };
+    const removers = this.#watch(enqueue);
+    const resync = this.#startResync(enqueue);
+    const workers = Array.from({ length: this.#workers }, () => this.#work(reconcileAbort.signal));
+    try {
+      await new Promise<void>((resolve) => {
+        if (signal.aborted) resolve();
+        else signal.addEventListener("abort", () => resolve(), { once: true });
+      });
+    } finally {
+      for (const remove of removers) remove();
+      resync?.cancel();
+      debouncer?.close();
+      const drainMs = options.drainMs ?? DEFAULT_DRAIN_MS;
+      if (drainMs <= 0) reconcileAbort.abort(signal.reason);
+      const deadline = drainMs > 0
+        ? this.#clock.setTimer(() => reconcileAbort.abort(signal.reason), drainMs)
+        : undefined;
+      this.#queue.shutDown();
+      await Promise.all(workers);
+      deadline?.cancel();
+    }
+  }
+
+  #add(key: string): void {
+    const obj = this.#options.primary.store.get(key);
+    const priority = obj && this.#options.priority ? this.#options.priority(obj) : "normal";
+    this.#queue.add(key, { priority });
+  }
+
+  #watch(enqueue: (key: string, reason: string) => void): Array<() => void> {
+    const { primary, owned = [], primaryKind } = this.#options;
+    const predicate = this.#options.updatePredicate;
+    const removers = [
+      primary.addHandler({
+        onAdd: (obj) => enqueue(objectKey(obj), "added"),
+        onUpdate: (oldObj, newObj) => {
+          if (!predicate || predicate(oldObj, newObj)) enqueue(objectKey(newObj), "updated");
+        },
+        onDelete: (obj) => enqueue(objectKey(obj), "deleted"),
+      }),
+    ];
+    for (const { informer } of owned) {
+      const toOwner = (obj: KubeObject, what: string) => {
+        const owner = obj.metadata?.ownerReferences?.find((r) =>
+          r.controller && r.kind === primaryKind
+        );
+        if (!owner) return;
+        const ns = obj.metadata?.namespace;
+        enqueue(
+          ns ? `${ns}/${owner.name}` : owner.name,
+          `${obj.kind ?? informer.resource} ${what}`,
+        );
+      };
+      removers.push(informer.addHandler({
+        onAdd: (obj) => toOwner(obj, "added"),
+        onUpdate: (_, obj) => toOwner(obj, "updated"),
+        onDelete: (obj) => toOwner(obj, "deleted"),
+      }));
+    }
+    return removers;
+  }
+
+  #startResync(enqueue: (key: string, reason: string) => void) {
+    const every = this.#options.resyncMs ?? 0;
+    if (every <= 0) return undefined;
+    let timer = { cancel() {} };
+    const tick = () => {
+      for (const key of this.#options.primary.store.keys()) enqueue(key, "resync");
+      timer = this.#clock.setTimer(tick, every);
+    };
+    timer = this.#clock.setTimer(tick, every);
+    return { cancel: () => timer.cancel() };
+  }
+
+  async #work(signal: AbortSignal): Promise<void> {
+    for (;;) {
+      const key = await this.#queue.get();
+      if (key === undefined) return;
+      try {
+        await this.#process(key, signal);
+      } finally {
+        this.#queue.done(key);
+      }
+    }
+  }
+
+  async #process(key: string, signal: AbortSignal): Promise<void> {
+    const reason = this.#reasons.get(key) ?? "requeue";
+    this.#reasons.delete(key);
+    const request = requestFor(key, reason);
+    log.info("Reconciling", {
+      controller: this.name,
+      namespace: request.namespace,
+      name: request.name,
+      reason,
+    });
+    const started = this.#clock.now();
+    let outcome: ReconcileOutcome;
+    try {
+      const result: ReconcileResult = (await this.#options.reconciler.reconcile(request, signal)) ??
+        {};
+      outcome = this.#afterSuccess(key, result);
+    } catch (error) {
+      if (signal.aborted) return;
+      outcome = this.#afterError(key, request.namespace, request.name, error);
+    }
+    this.#options.onReconcile?.(outcome, (this.#clock.now() - started) / 1000);
+  }
+
+  #afterSuccess(key: string, result: ReconcileResult): ReconcileOutcome {
+    if (result.requeueAfterMs !== undefined && result.requeueAfterMs > 0) {
+      this.#queue.forget(key);
+      this.#queue.addAfter(key, result.requeueAfterMs);
+      return "requeue_after";
+    }
+    if (result.requeue) {
+      this.#queue.addRateLimited(key);
+      return "requeue";
+    }
+    this.#queue.forget(key);
+    return "success";
+  }
+
+  #afterError(key: string, namespace: string, name: string, error: unknown): ReconcileOutcome {
+    const message = error instanceof Error ? error.message : String(error);
+    if (error instanceof TerminalError) {
+      this.#queue.forget(key);
+      log.warn("Reconcile failed; not retrying until the object changes", {
+        controller: this.name,
+        namespace,
+        name,
+        reason: error.reason,
+        error: message,
+      });
+      return "terminal";
+    }
+    const retries = this.#queue.numRequeues(key);
+    this.#queue.addRateLimited(key);
+    log.error("Reconcile failed; retrying with backoff", {
+      controller: this.name,
+      namespace,
+      name,
+      retries,
+      error: message,
+      errorName: error instanceof Error ? error.name : typeof error,
+    });
+    return "error";
+  }
+}

@@ -1,0 +1,154 @@
+import assert from "node:assert/strict";
+import type { EventHandler } from "../cache/reflector.ts";
+import { IndexedStore } from "../cache/store.ts";
+import type { KubeObject } from "../kube/types.ts";
+import { FakeClock, flushMicrotasks } from "../testing/fake_clock.ts";
+import { Controller, type Source } from "./controller.ts";
+import { type ReconcileRequest, TerminalError } from "./reconciler.ts";
+
+/** An informer stand-in: a store plus handlers, driven by the test. */
+class TestSource implements Source<KubeObject> {
+  readonly resource = "things";
+  readonly #store = new IndexedStore<KubeObject>();
+  readonly #handlers = new Set<EventHandler<KubeObject>>();
+  get store() {
+    return this.#store;
+  }
+  addHandler(h: EventHandler<KubeObject>) {
+    this.#handlers.add(h);
+    for (const o of this.#store.list()) h.onAdd?.(o);
+    return () => void this.#handlers.delete(h);
+  }
+  put(obj: KubeObject) {
+    const old = this.#store.upsert(obj);
+    for (const h of this.#handlers) old ? h.onUpdate?.(old, obj) : h.onAdd?.(obj);
+  }
+}
+
+const thing = (name: string, extra: Partial<KubeObject["metadata"]> = {}): KubeObject => ({
+  kind: "Thing",
+  metadata: { namespace: "ns", name, resourceVersion: String(Math.random()), ...extra },
+});
+
+function harness(
+  reconcile: (r: ReconcileRequest, s: AbortSignal) => Promise<unknown>,
+  workers = 1,
+) {
+  const clock = new FakeClock();
+  const primary = new TestSource();
+  const owned = new TestSource();
+  const outcomes: string[] = [];
+  const controller = new Controller({
+    name: "test",
+    primary,
+    primaryKind: "Thing",
+    owned: [{ informer: owned }],
+    workers,
+    clock,
+    reconciler: { reconcile: (r, s) => reconcile(r, s) as Promise<void> },
+    priority: (obj) => (obj.metadata?.labels?.new ? "high" : "normal"),
+    onReconcile: (o) => outcomes.push(o),
+  });
+  return { clock, primary, owned, controller, outcomes };
+}
+
+Deno.test("Controller reconciles cached objects on start, never-reconciled ones first", async () => {
+  const seen: string[] = [];
+  const h = harness(async (r) => void seen.push(r.name));
+  h.primary.put(thing("old-1"));
+  h.primary.put(thing("old-2"));
+  h.primary.put(thing("fresh", { labels: { new: "1" } }));
+  const stop = new AbortController();
+  const running = h.controller.run(stop.signal);
+  await flushMicrotasks(50);
+  assert.deepEqual(seen, ["fresh", "old-1", "old-2"]);
+  stop.abort();
+  await running;
+  assert.deepEqual(h.outcomes, ["success", "success", "success"]);
+});
+
+Deno.test("Controller maps owned objects to their controller owner's key", async () => {
+  const seen: string[] = [];
+  const h = harness(async (r) => void seen.push(`${r.key} ${r.reason}`));
+  const stop = new AbortController();
+  const running = h.controller.run(stop.signal);
+  h.owned.put({
+    kind: "Secret",
+    metadata: {
+      namespace: "ns",
+      name: "child",
+      ownerReferences: [{
+        apiVersion: "v1",
+        kind: "Thing",
+        name: "parent",
+        uid: "u",
+        controller: true,
+      }],
+    },
+  });
+  h.owned.put({ kind: "Secret", metadata: { namespace: "ns", name: "orphan" } });
+  await flushMicrotasks(50);
+  stop.abort();
+  await running;
+  assert.deepEqual(seen, ["ns/parent Secret added"]);
+});
+
+Deno.test("Controller retries errors with backoff, and not terminal errors", async () => {
+  let calls = 0;
+  const h = harness(async (r) => {
+    calls++;
+    if (r.name === "bad") throw new TerminalError("InvalidSpec", "no");
+    if (calls < 3) throw new Error("flaky");
+  });
+  const stop = new AbortController();
+  const running = h.controller.run(stop.signal);
+  h.primary.put(thing("flaky"));
+  await flushMicrotasks(50);
+  assert.equal(calls, 1);
+  await h.clock.advance(5); // first backoff step: 5 ms
+  assert.equal(calls, 2);
+  await h.clock.advance(10); // second: 10 ms
+  assert.equal(calls, 3);
+  h.primary.put(thing("bad"));
+  await flushMicrotasks(50);
+  await h.clock.advance(60_000);
+  stop.abort();
+  await running;
+  assert.deepEqual(h.outcomes, ["error", "error", "success", "terminal"]);
+});
+
+Deno.test("Controller honours requeueAfterMs", async () => {
+  let calls = 0;
+  const h = harness(async () => (++calls === 1 ? { requeueAfterMs: 1000 } : {}));
+  const stop = new AbortController();
+  const running = h.controller.run(stop.signal);
+  h.primary.put(thing("a"));
+  await flushMicrotasks(50);
+  await h.clock.advance(999);
+  assert.equal(calls, 1);
+  await h.clock.advance(1);
+  assert.equal(calls, 2);
+  stop.abort();
+  await running;
+  assert.deepEqual(h.outcomes, ["requeue_after", "success"]);
+});
+
+Deno.test("Controller lets in-flight reconciles finish on stop, or aborts them with drainMs 0", async () => {
+  for (const drainMs of [10_000, 0]) {
+    let aborted = false;
+    const release = Promise.withResolvers<void>();
+    const h = harness(async (_r, signal) => {
+      signal.addEventListener("abort", () => (aborted = true));
+      await release.promise;
+    });
+    const stop = new AbortController();
+    h.primary.put(thing("slow"));
+    const running = h.controller.run(stop.signal, { drainMs });
+    await flushMicrotasks(50);
+    stop.abort();
+    await flushMicrotasks(50);
+    assert.equal(aborted, drainMs === 0);
+    release.resolve();
+    await running;
+  }
+});
