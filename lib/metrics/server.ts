@@ -1,0 +1,145 @@
+/**
+ * The operator's HTTP endpoint: `/metrics` (Prometheus), `/healthz`
+ * (liveness) and `/readyz` (readiness), and nothing else.
+ *
+ * @module
+ */
+
+/** A readiness answer: ready or not, with a reason shown on `/readyz`. */
+export interface Readiness {
+  readonly ok: boolean;
+  readonly detail: string;
+}
+
+/** What the health endpoints ask. Both are called once per request and must not block. */
+export interface HealthChecks {
+  /** Liveness: false when the process should be restarted (e.g. event-loop lag over 5 s). */
+  live(): boolean;
+  /**
+   * Readiness: true once the caches have synced. A standby replica (not the
+   * leader) is ready too: readiness says "can serve", not "is leading".
+   */
+  ready(): boolean | Readiness;
+}
+
+/** The part of {@link PgopMetrics} the server needs. */
+export interface MetricsSource {
+  /** The exposition's `Content-Type`. */
+  readonly contentType: string;
+  /** The exposition text. */
+  text(): Promise<string>;
+}
+
+/** Options of {@link serveHttp}. */
+export interface ServeHttpOptions {
+  /** Default "0.0.0.0" (the pod's every interface, for the kubelet and Prometheus). */
+  readonly hostname?: string;
+  /** Default 8080; 0 picks a free port (tests), see {@link HttpServer.port}. */
+  readonly port?: number;
+  readonly metrics: MetricsSource;
+  readonly health: HealthChecks;
+  /** Stops the server (in-flight requests finish first). */
+  readonly signal: AbortSignal;
+  /** Called once listening, with the bound address; default: silent. */
+  readonly onListen?: (addr: { hostname: string; port: number }) => void;
+  /** Called when a request fails inside the server (a scrape that threw); default: silent. */
+  readonly onError?: (error: unknown) => void;
+}
+
+/** A running {@link serveHttp} server. */
+export interface HttpServer {
+  readonly hostname: string;
+  /** The bound port (the chosen one when asked for port 0). */
+  readonly port: number;
+  /** Resolves once the server has stopped after its signal aborted. */
+  readonly finished: Promise<void>;
+}
+
+const TEXT = "text/plain; charset=utf-8";
+const ALLOWED = "GET, HEAD";
+
+/**
+ * Serves `/metrics`, `/healthz` and `/readyz` until `signal` aborts.
+ * `/healthz` answers 200 "ok" or 500; `/readyz` 200 "ok" or 503 with the
+ * reason; `/metrics` the exposition, or 500 when collecting it failed. Any
+ * other path is 404 and any method but GET and HEAD is 405: no listing, no
+ * debug endpoints.
+ * @throws {RangeError} on a port outside 0–65535
+ */
+export function serveHttp(options: ServeHttpOptions): HttpServer {
+  const { hostname = "0.0.0.0", port = 8080, signal } = options;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new RangeError(`Port must be an integer in 0–65535, got ${port}`);
+  }
+  const handler = createHandler(options);
+  const server = Deno.serve({
+    hostname,
+    port,
+    signal,
+    onListen: (addr) => options.onListen?.({ hostname: addr.hostname, port: addr.port }),
+  }, handler);
+  return { hostname: server.addr.hostname, port: server.addr.port, finished: server.finished };
+}
+
+/**
+ * The request handler of {@link serveHttp}, usable without a socket.
+ * Never rejects: failures become 500 answers (and `onError`).
+ */
+export function createHandler(
+  options: Pick<ServeHttpOptions, "metrics" | "health" | "onError">,
+): (request: Request) => Promise<Response> {
+  const { metrics, health, onError } = options;
+  return async (request) => {
+    const { pathname } = new URL(request.url);
+    if (pathname !== "/metrics" && pathname !== "/healthz" && pathname !== "/readyz") {
+      return answer(request, 404, "not found\n");
+    }
+    if (request.method !== "GET" && request.method !== "HEAD") {
+      return answer(request, 405, "method not allowed\n", { Allow: ALLOWED });
+    }
+    try {
+      switch (pathname) {
+        case "/metrics":
+          return answer(request, 200, await metrics.text(), {
+            "Content-Type": metrics.contentType,
+          });
+        case "/healthz":
+          return health.live() ? answer(request, 200, "ok\n") : answer(request, 500, "not live\n");
+        default: {
+          const ready = readiness(health.ready());
+          if (ready.ok) return answer(request, 200, "ok\n");
+          return answer(
+            request,
+            503,
+            ready.detail ? `not ready: ${ready.detail}\n` : "not ready\n",
+          );
+        }
+      }
+    } catch (error) {
+      onError?.(error);
+      return answer(request, 500, "internal error\n");
+    }
+  };
+}
+
+function readiness(value: boolean | Readiness): Readiness {
+  if (typeof value === "boolean") return { ok: value, detail: "" };
+  return value;
+}
+
+function answer(
+  request: Request,
+  status: number,
+  body: string,
+  headers: Record<string, string> = {},
+): Response {
+  return new Response(request.method === "HEAD" ? null : body, {
+    status,
+    headers: {
+      "Content-Type": TEXT,
+      "Cache-Control": "no-store",
+      "X-Content-Type-Options": "nosniff",
+      ...headers,
+    },
+  });
+}
