@@ -1,0 +1,61 @@
+import assert from "node:assert/strict";
+import { ConfigError, parseConfig, parseDuration } from "./config.ts";
+
+Deno.test("parseConfig() gives the documented defaults", () => {
+  const c = parseConfig([], {});
+  assert.ok(c !== "help");
+  assert.equal(c.workers, 8);
+  assert.equal(c.kubeApiQps, 50);
+  assert.equal(c.metricsPort, 8080);
+  assert.equal(c.leaderElect, false);
+  assert.equal(c.syncTimeoutMs, 120_000);
+  assert.deepEqual(c.namespaces, []);
+});
+
+Deno.test("parseConfig() reads PGOP_* variables and lets flags win", () => {
+  const c = parseConfig(["--workers=3"], {
+    PGOP_WORKERS: "16",
+    PGOP_LEADER_ELECT: "true",
+    POD_NAMESPACE: "ops",
+  });
+  assert.ok(c !== "help");
+  assert.equal(c.workers, 3);
+  assert.equal(c.leaderElect, true);
+  assert.equal(c.leaderElectionNamespace, "ops");
+});
+
+Deno.test("parseConfig() rejects unknown flags and bad values with a clear ConfigError", () => {
+  const cases: Array<[string[], RegExp]> = [
+    [["--nope"], /Unknown option '--nope'/],
+    [["--workers=0"], /--workers must be an integer >= 1, got "0"/],
+    [["--workers=abc"], /--workers/],
+    [["--kube-api-burst=1.5"], /--kube-api-burst/],
+    [["--debounce=soon"], /--debounce must be a duration/],
+    [["--metrics-address=host:99999"], /--metrics-address/],
+    [["--log-level=loud"], /--log-level/],
+    [["--leader-elect", "--retry-period=20s"], /--renew-deadline/],
+  ];
+  for (const [args, message] of cases) {
+    assert.throws(
+      () => parseConfig(args, {}),
+      (e: unknown) => e instanceof ConfigError && message.test(e.message),
+    );
+  }
+});
+
+Deno.test("parseDuration() reads ms, s, m, h and bare milliseconds", () => {
+  assert.equal(parseDuration("250", "x"), 250);
+  assert.equal(parseDuration("250ms", "x"), 250);
+  assert.equal(parseDuration("1.5s", "x"), 1500);
+  assert.equal(parseDuration("2m", "x"), 120_000);
+  assert.equal(parseDuration("1h", "x"), 3_600_000);
+});
+
+Deno.test("parseConfig() splits namespaces and metrics address", () => {
+  const c = parseConfig(["--namespaces= a, b ,", "--metrics-address=127.0.0.1:0"], {});
+  assert.ok(c !== "help");
+  assert.deepEqual(c.namespaces, ["a", "b"]);
+  assert.equal(c.metricsHostname, "127.0.0.1");
+  assert.equal(c.metricsPort, 0);
+  assert.equal(parseConfig(["--help"], {}), "help");
+});
