@@ -1,0 +1,29 @@
+# pgop as a standalone binary on a distroless base, running as non-root.
+#
+# It cannot be built on the development machines of this project (no container
+# engine, and `deno compile` downloads its runtime from a host they cannot
+# reach); `deno task check` type-checks main.ts, which is what this compiles.
+
+FROM denoland/deno:2.9.6 AS build
+WORKDIR /src
+COPY deno.json deno.lock ./
+COPY main.ts ./
+COPY lib/ lib/
+COPY crds/ crds/
+# Fetch the npm dependencies pinned by deno.lock, then compile with only the
+# permissions pgop needs: network (API server, metrics port), reading the
+# service-account credentials and an optional kubeconfig, the environment
+# variables it reads, and system info for memory metrics.
+RUN deno install --frozen --entrypoint main.ts
+RUN deno compile --frozen --no-prompt \
+      --allow-net \
+      --allow-read=/var/run/secrets/kubernetes.io/serviceaccount,/etc/pgop,/proc/self \
+      --allow-env \
+      --allow-sys=hostname,osRelease \
+      --output /out/pgop main.ts
+
+FROM gcr.io/distroless/cc-debian12:nonroot
+COPY --from=build /out/pgop /usr/local/bin/pgop
+USER 65532:65532
+EXPOSE 8080
+ENTRYPOINT ["/usr/local/bin/pgop"]

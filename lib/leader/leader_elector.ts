@@ -1,0 +1,392 @@
+/**
+ * Leader election over a Lease (client-go's `leaderelection.LeaderElector`
+ * with a `LeaseLock`): of the processes running a {@link LeaderElector} on the
+ * same Lease, at most one leads at a time, as long as the holder's renewals
+ * reach the API server and clocks tick at about the same rate.
+ *
+ * Clock-skew safety: a lease is judged expired only by the local monotonic
+ * clock, `leaseDurationSeconds` after this process last *observed a change*
+ * of the lease record; the `renewTime` written by another host is never
+ * compared with the local wall clock.
+ *
+ * @module
+ */
+import { getLogger } from "@logtape/logtape";
+import { type Clock, realClock } from "../clock.ts";
+import { isConflict, isNotFound } from "../kube/errors.ts";
+import type { KubeClient } from "../kube/types.ts";
+import {
+  formatMicroTime,
+  type LeaderElectionRecord,
+  LeaseLock,
+  type ObservedLease,
+  sameRecord,
+} from "./lease_lock.ts";
+
+/** How long a standby waits after the last observed change before taking over (client-go default). */
+export const DEFAULT_LEASE_DURATION_MS = 15_000;
+/** How long the leader keeps retrying a renewal before it steps down (client-go default). */
+export const DEFAULT_RENEW_DEADLINE_MS = 10_000;
+/** The interval between tries to acquire or renew (client-go default). */
+export const DEFAULT_RETRY_PERIOD_MS = 2_000;
+/**
+ * client-go's `JitterFactor`: candidates wait `retryPeriod × (1 + random × 1.2)`
+ * between tries so that they do not hit the API server in step; a renew
+ * deadline must also exceed `1.2 × retryPeriod` so a round has room for a retry.
+ */
+export const JITTER_FACTOR = 1.2;
+
+/** The logging the elector does; `@logtape/logtape`'s `Logger` fits. */
+export interface LeaderLogger {
+  info(message: string, properties?: Record<string, unknown>): void;
+  warn(message: string, properties?: Record<string, unknown>): void;
+}
+
+/** Where leadership is reported, for the gauge `leader_election_master_status{name}` (0/1). */
+export interface LeaderMetrics {
+  /** This process became leader of lease `name`: set 1. */
+  leaderOn(name: string): void;
+  /** This process is not (or no longer) leader of lease `name`: set 0. Also called when `run()` starts. */
+  leaderOff(name: string): void;
+}
+
+/** Options of {@link LeaderElector}. */
+export interface LeaderElectorOptions {
+  readonly client: KubeClient;
+  /** Namespace of the Lease. */
+  readonly namespace: string;
+  /** Name of the Lease (also the metrics' `name`). */
+  readonly name: string;
+  /** This process's identity, unique among candidates; see `defaultIdentity()` in `identity.ts`. */
+  readonly identity: string;
+  /** Default 15 000; written to the Lease in whole seconds (rounded up). Must exceed `renewDeadlineMs`. */
+  readonly leaseDurationMs?: number;
+  /** Default 10 000. Must exceed `1.2 × retryPeriodMs`. */
+  readonly renewDeadlineMs?: number;
+  /** Default 2 000. */
+  readonly retryPeriodMs?: number;
+  /** Default the real clock. */
+  readonly clock?: Clock;
+  /** Release the lease when leadership ends, so a standby takes over at its next try. Default true. */
+  readonly releaseOnCancel?: boolean;
+  /**
+   * Called once on becoming leader. `signal` aborts the moment leadership is
+   * lost or given up; all writes must stop then. A returned promise should
+   * settle soon after that: the lease is released, and `run()` resolves, only
+   * once it has (its rejection is logged).
+   */
+  readonly onStartedLeading: (signal: AbortSignal) => void | Promise<void>;
+  /** Called once after each `onStartedLeading`, right after its signal aborted. */
+  readonly onStoppedLeading: () => void;
+  /** Called when a new non-empty holder (this process included) is observed. */
+  readonly onNewLeader?: (identity: string) => void;
+  readonly metrics?: LeaderMetrics;
+  /** Default `getLogger(["pgop", "leader"])`. */
+  readonly logger?: LeaderLogger;
+  /** Source of jitter in [0, 1); default `Math.random`. */
+  readonly random?: () => number;
+}
+
+/** The abort reason of the leading signal when leadership was lost (not given up). */
+export class LeadershipLostError extends Error {
+  override readonly name = "LeadershipLostError";
+}
+
+/**
+ * Campaigns for a Lease and leads while it holds it. The constructor does no
+ * I/O; {@link run} does the work.
+ */
+export class LeaderElector {
+  readonly #lock: LeaseLock;
+  readonly #o: Required<Omit<LeaderElectorOptions, "client" | "metrics" | "onNewLeader">>;
+  readonly #metrics: LeaderMetrics | undefined;
+  readonly #onNewLeader: ((identity: string) => void) | undefined;
+  #observed: ObservedLease | undefined;
+  /** Monotonic time at which #observed's record last changed (or we wrote it). */
+  #observedTime = 0;
+  #reportedLeader = "";
+  #leadership: AbortController | undefined;
+  #running = false;
+
+  /** @throws {RangeError} for empty names or identity, or durations out of order (see the options) */
+  constructor(options: LeaderElectorOptions) {
+    const o = {
+      ...options,
+      leaseDurationMs: options.leaseDurationMs ?? DEFAULT_LEASE_DURATION_MS,
+      renewDeadlineMs: options.renewDeadlineMs ?? DEFAULT_RENEW_DEADLINE_MS,
+      retryPeriodMs: options.retryPeriodMs ?? DEFAULT_RETRY_PERIOD_MS,
+      clock: options.clock ?? realClock,
+      releaseOnCancel: options.releaseOnCancel ?? true,
+      logger: options.logger ?? getLogger(["pgop", "leader"]),
+      random: options.random ?? Math.random,
+    };
+    for (const key of ["leaseDurationMs", "renewDeadlineMs", "retryPeriodMs"] as const) {
+      if (!Number.isFinite(o[key]) || o[key] <= 0) {
+        throw new RangeError(`${key} must be a positive number, got ${o[key]}`);
+      }
+    }
+    if (o.leaseDurationMs <= o.renewDeadlineMs) {
+      throw new RangeError(
+        `leaseDurationMs (${o.leaseDurationMs}) must be greater than renewDeadlineMs (${o.renewDeadlineMs})`,
+      );
+    }
+    if (o.renewDeadlineMs <= JITTER_FACTOR * o.retryPeriodMs) {
+      throw new RangeError(
+        `renewDeadlineMs (${o.renewDeadlineMs}) must be greater than ${JITTER_FACTOR} × retryPeriodMs (${o.retryPeriodMs})`,
+      );
+    }
+    if (!o.identity) throw new RangeError("identity must not be empty");
+    this.#lock = new LeaseLock(options.client, { namespace: o.namespace, name: o.name });
+    this.#o = o;
+    this.#metrics = options.metrics;
+    this.#onNewLeader = options.onNewLeader;
+  }
+
+  /** This candidate's identity. */
+  get identity(): string {
+    return this.#o.identity;
+  }
+
+  /** True from acquisition until the leading signal aborts. */
+  isLeader(): boolean {
+    return this.#leadership !== undefined;
+  }
+
+  /** The holder last observed in the Lease; "" when none (or not read yet). */
+  getLeader(): string {
+    return this.#observed?.record.holderIdentity ?? "";
+  }
+
+  /**
+   * Tries to acquire the lease every retry period (with jitter) until it does
+   * or `signal` aborts; then leads, renewing every retry period, until a
+   * renewal round fails for `renewDeadlineMs`, another holder is observed, or
+   * `signal` aborts. Resolves when leadership has ended and the lease was
+   * released (with `releaseOnCancel`), or when `signal` aborted while a
+   * candidate; API errors are logged and retried, never thrown. Call again to
+   * stand again.
+   * @throws {Error} (rejects) only when this elector is already running
+   */
+  async run(signal: AbortSignal): Promise<void> {
+    if (this.#running) {
+      throw new Error(`LeaderElector for "${this.#lock.describe()}" is already running`);
+    }
+    this.#running = true;
+    try {
+      this.#metrics?.leaderOff(this.#o.name);
+      if (!(await this.#acquire(signal))) return;
+      if (!signal.aborted) await this.#lead(signal);
+      else if (this.#o.releaseOnCancel) await this.#release();
+    } finally {
+      this.#running = false;
+    }
+  }
+
+  async #acquire(signal: AbortSignal): Promise<boolean> {
+    const { clock, retryPeriodMs, random } = this.#o;
+    for (;;) {
+      if (signal.aborted) return false;
+      const acquired = await this.#tryAcquireOrRenew(signal);
+      this.#reportLeader();
+      if (acquired) return true;
+      const wait = retryPeriodMs * (1 + random() * JITTER_FACTOR);
+      if (!(await sleepUnlessAborted(clock, wait, signal))) return false;
+    }
+  }
+
+  async #lead(signal: AbortSignal): Promise<void> {
+    const leadership = new AbortController();
+    this.#leadership = leadership;
+    this.#metrics?.leaderOn(this.#o.name);
+    this.#o.logger.info("Became leader of lease {lease} as {identity}", this.#props());
+    let started: Promise<unknown>;
+    try {
+      started = Promise.resolve(this.#o.onStartedLeading(leadership.signal));
+    } catch (error) {
+      started = Promise.reject(error);
+    }
+    const stopped = started.catch((error) =>
+      this.#o.logger.warn("onStartedLeading failed for lease {lease}", this.#props({ error }))
+    );
+    while (await sleepUnlessAborted(this.#o.clock, this.#o.retryPeriodMs, signal)) {
+      if (!(await this.#renewRound(signal))) break;
+    }
+    this.#stepDown(signal.reason);
+    await stopped;
+    if (this.#o.releaseOnCancel) await this.#release();
+  }
+
+  /** One renewal round: true once renewed; false when leadership ended or `signal` aborted. */
+  async #renewRound(signal: AbortSignal): Promise<boolean> {
+    const { clock, renewDeadlineMs, retryPeriodMs, identity } = this.#o;
+    const round = new AbortController();
+    // Fires even while a request hangs: the controllers must stop at the deadline, not later.
+    const deadline = clock.setTimer(() => {
+      this.#stepDown(
+        new LeadershipLostError(
+          `Lease "${this.#lock.describe()}" not renewed within ${renewDeadlineMs} ms`,
+        ),
+      );
+      round.abort(new LeadershipLostError("Renew deadline exceeded"));
+    }, renewDeadlineMs);
+    const onAbort = () => round.abort(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    try {
+      for (;;) {
+        if (round.signal.aborted) return false;
+        const renewed = await this.#tryAcquireOrRenew(round.signal);
+        this.#reportLeader();
+        if (!this.#leadership) return false;
+        if (renewed) return true;
+        const holder = this.getLeader();
+        if (holder !== "" && holder !== identity) {
+          this.#stepDown(
+            new LeadershipLostError(`Lease "${this.#lock.describe()}" is held by "${holder}"`),
+          );
+          return false;
+        }
+        if (!(await sleepUnlessAborted(clock, retryPeriodMs, round.signal))) return false;
+      }
+    } finally {
+      deadline.cancel();
+      signal.removeEventListener("abort", onAbort);
+    }
+  }
+
+  /** client-go's `tryAcquireOrRenew`: true when this process holds the lease afterwards. */
+  async #tryAcquireOrRenew(signal: AbortSignal): Promise<boolean> {
+    const held = this.#observed;
+    // Fast path: the leader renews with one PUT on the Lease it last wrote.
+    if (held && held.record.holderIdentity === this.#o.identity && this.#observedValid()) {
+      const renewal = this.#claim(held.record);
+      if (await this.#write(() => this.#lock.update(held.object, renewal, signal), signal)) {
+        return true;
+      }
+      if (signal.aborted) return false;
+    }
+    let current: ObservedLease;
+    try {
+      current = await this.#lock.get(signal);
+    } catch (error) {
+      if (isNotFound(error)) {
+        return await this.#write(() => this.#lock.create(this.#claim(undefined), signal), signal);
+      }
+      this.#failed("read", error, signal);
+      return false;
+    }
+    this.#observe(current, false);
+    const holder = current.record.holderIdentity;
+    if (holder !== "" && holder !== this.#o.identity && this.#observedValid()) return false;
+    const claim = this.#claim(current.record);
+    return await this.#write(() => this.#lock.update(current.object, claim, signal), signal);
+  }
+
+  /** The record naming us holder, continuing `current`; transitions count changes of holder. */
+  #claim(current: LeaderElectionRecord | undefined): LeaderElectionRecord {
+    const now = formatMicroTime(this.#o.clock.wallNow());
+    const ours = current?.holderIdentity === this.#o.identity;
+    return {
+      holderIdentity: this.#o.identity,
+      leaseDurationSeconds: Math.ceil(this.#o.leaseDurationMs / 1000),
+      acquireTime: current && ours ? current.acquireTime : now,
+      renewTime: now,
+      leaseTransitions: !current ? 0 : current.leaseTransitions + (ours ? 0 : 1),
+    };
+  }
+
+  async #write(request: () => Promise<ObservedLease>, signal: AbortSignal): Promise<boolean> {
+    try {
+      this.#observe(await request(), true);
+      return true;
+    } catch (error) {
+      this.#failed("write", error, signal);
+      return false;
+    }
+  }
+
+  /** client-go's `release`: hands the lease back if the last observed record still names us. */
+  async #release(): Promise<void> {
+    const held = this.#observed;
+    if (!held || held.record.holderIdentity !== this.#o.identity) return;
+    const timeout = new AbortController();
+    const timer = this.#o.clock.setTimer(() => timeout.abort(), this.#o.renewDeadlineMs);
+    const now = formatMicroTime(this.#o.clock.wallNow());
+    const record = {
+      holderIdentity: "",
+      leaseDurationSeconds: 1,
+      acquireTime: now,
+      renewTime: now,
+      leaseTransitions: held.record.leaseTransitions,
+    };
+    try {
+      // The PUT carries the resourceVersion of our last write: if anyone wrote since, it fails (409).
+      this.#observe(await this.#lock.update(held.object, record, timeout.signal), true);
+      this.#o.logger.info("Released lease {lease}", this.#props());
+    } catch (error) {
+      const level = isConflict(error) ? "info" : "warn";
+      this.#o.logger[level]("Failed to release lease {lease}: {error}", this.#props({ error }));
+    } finally {
+      timer.cancel();
+    }
+  }
+
+  /** Ends leadership now (idempotent): aborts the leading signal, then reports. */
+  #stepDown(reason: unknown): void {
+    const leadership = this.#leadership;
+    if (!leadership) return;
+    this.#leadership = undefined;
+    leadership.abort(reason);
+    this.#metrics?.leaderOff(this.#o.name);
+    this.#o.logger.info("Stopped leading lease {lease}", this.#props({ reason }));
+    try {
+      this.#o.onStoppedLeading();
+    } catch (error) {
+      this.#o.logger.warn("onStoppedLeading failed for lease {lease}", this.#props({ error }));
+    }
+  }
+
+  #observe(observed: ObservedLease, wrote: boolean): void {
+    const changed = !this.#observed || !sameRecord(this.#observed.record, observed.record);
+    // Always keep the newest object: its resourceVersion is the base of the next PUT.
+    this.#observed = observed;
+    if (changed || wrote) this.#observedTime = this.#o.clock.now();
+  }
+
+  #observedValid(): boolean {
+    const observed = this.#observed;
+    if (!observed) return false;
+    return this.#observedTime + observed.record.leaseDurationSeconds * 1000 > this.#o.clock.now();
+  }
+
+  #reportLeader(): void {
+    const holder = this.getLeader();
+    if (holder === "" || holder === this.#reportedLeader) return;
+    this.#reportedLeader = holder;
+    this.#o.logger.info("Lease {lease} is held by {holder}", this.#props({ holder }));
+    try {
+      this.#onNewLeader?.(holder);
+    } catch (error) {
+      this.#o.logger.warn("onNewLeader failed for lease {lease}", this.#props({ error }));
+    }
+  }
+
+  #failed(action: "read" | "write", error: unknown, signal: AbortSignal): void {
+    if (signal.aborted) return; // cancelled or past the deadline: reported by the caller
+    const level = isConflict(error) ? "info" : "warn";
+    this.#o.logger[level](`Failed to ${action} lease {lease}: {error}`, this.#props({ error }));
+  }
+
+  #props(extra: Record<string, unknown> = {}): Record<string, unknown> {
+    return { lease: this.#lock.describe(), identity: this.#o.identity, ...extra };
+  }
+}
+
+/** Sleeps; false (instead of a rejection) when `signal` aborts first. */
+async function sleepUnlessAborted(clock: Clock, ms: number, signal: AbortSignal): Promise<boolean> {
+  try {
+    await clock.sleep(ms, signal);
+    return true;
+  } catch {
+    return false;
+  }
+}
