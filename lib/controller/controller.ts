@@ -115,9 +115,13 @@ export class Controller<T extends KubeObject> {
    * already cached are queued at once, never-reconciled ones first) and runs
    * the workers until `signal` aborts. Then it stops taking work, gives
    * in-flight reconciles `drainMs` to finish (0: abort them at once, as on a
-   * lost leadership) and resolves. A controller runs once.
+   * lost leadership; a function is asked at that moment) and resolves. A
+   * controller runs once.
    */
-  async run(signal: AbortSignal, options: { drainMs?: number } = {}): Promise<void> {
+  async run(
+    signal: AbortSignal,
+    options: { drainMs?: number | (() => number) } = {},
+  ): Promise<void> {
     const reconcileAbort = new AbortController();
     const debouncer = (this.#options.debounceMs ?? 0) > 0
       ? new Debouncer<string>((key) => this.#add(key), {
@@ -142,7 +146,9 @@ export class Controller<T extends KubeObject> {
       for (const remove of removers) remove();
       resync?.cancel();
       debouncer?.close();
-      const drainMs = options.drainMs ?? DEFAULT_DRAIN_MS;
+      const drainMs = typeof options.drainMs === "function"
+        ? options.drainMs()
+        : options.drainMs ?? DEFAULT_DRAIN_MS;
       if (drainMs <= 0) reconcileAbort.abort(signal.reason);
       const deadline = drainMs > 0
         ? this.#clock.setTimer(() => reconcileAbort.abort(signal.reason), drainMs)

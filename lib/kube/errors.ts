@@ -26,9 +26,14 @@ export class ApiError extends Error {
   ) {
     const reason = status?.reason ?? reasonForCode(code);
     const what = status?.message ?? `HTTP ${code}`;
-    super(options.request ? `${what} (${options.request}: ${code} ${reason})` : `${what} (${code} ${reason})`, {
-      cause: options.cause,
-    });
+    super(
+      options.request
+        ? `${what} (${options.request}: ${code} ${reason})`
+        : `${what} (${code} ${reason})`,
+      {
+        cause: options.cause,
+      },
+    );
     this.code = code;
     this.reason = reason;
     this.status = status;
@@ -90,7 +95,8 @@ function reasonForCode(code: number): string {
   }
 }
 
-const is = (code: number) => (err: unknown): err is ApiError => err instanceof ApiError && err.code === code;
+const is = (code: number) => (err: unknown): err is ApiError =>
+  err instanceof ApiError && err.code === code;
 
 /** 404. */
 export const isNotFound = is(404);
@@ -102,7 +108,8 @@ export const isAlreadyExists = (err: unknown): err is ApiError =>
   err instanceof ApiError && err.reason === "AlreadyExists";
 /** 410 Gone / Expired: the resourceVersion is too old; relist. */
 export const isGone = (err: unknown): err is ApiError =>
-  err instanceof ApiError && (err.code === 410 || err.reason === "Expired" || err.reason === "Gone");
+  err instanceof ApiError &&
+  (err.code === 410 || err.reason === "Expired" || err.reason === "Gone");
 /** 422 Invalid. */
 export const isInvalid = is(422);
 /** 403. */

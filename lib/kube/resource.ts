@@ -33,7 +33,9 @@ export function resourcePath(
   resource: Resource,
   target: { namespace?: string; name?: string; subresource?: string } = {},
 ): string {
-  const base = resource.group ? `/apis/${resource.group}/${resource.version}` : `/api/${resource.version}`;
+  const base = resource.group
+    ? `/apis/${resource.group}/${resource.version}`
+    : `/api/${resource.version}`;
   let path = base;
   if (resource.namespaced && target.namespace) {
     path += `/namespaces/${encodeURIComponent(target.namespace)}`;
@@ -63,14 +65,26 @@ export const Resources = {
     kind: "Database",
     namespaced: true,
   },
-  statefulSets: { group: "apps", version: "v1", plural: "statefulsets", kind: "StatefulSet", namespaced: true },
+  statefulSets: {
+    group: "apps",
+    version: "v1",
+    plural: "statefulsets",
+    kind: "StatefulSet",
+    namespaced: true,
+  },
   services: core("services", "Service"),
   secrets: core("secrets", "Secret"),
   pods: core("pods", "Pod"),
   events: core("events", "Event"),
   namespaces: core("namespaces", "Namespace", false),
   nodes: core("nodes", "Node", false),
-  leases: { group: "coordination.k8s.io", version: "v1", plural: "leases", kind: "Lease", namespaced: true },
+  leases: {
+    group: "coordination.k8s.io",
+    version: "v1",
+    plural: "leases",
+    kind: "Lease",
+    namespaced: true,
+  },
   customResourceDefinitions: {
     group: "apiextensions.k8s.io",
     version: "v1",

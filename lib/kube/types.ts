@@ -135,7 +135,10 @@ export interface KubeClient {
    * A watch stream. Iteration ends when the server closes the stream or the
    * signal aborts (then without error); it throws on a broken connection.
    */
-  watch<T extends KubeObject>(resource: Resource, options?: WatchOptions): AsyncIterable<WatchEvent<T>>;
+  watch<T extends KubeObject>(
+    resource: Resource,
+    options?: WatchOptions,
+  ): AsyncIterable<WatchEvent<T>>;
   get<T extends KubeObject>(resource: Resource, name: string, options?: RequestOptions): Promise<T>;
   create<T extends KubeObject>(resource: Resource, object: T, options?: RequestOptions): Promise<T>;
   /** PUT of the whole object (optimistic concurrency on metadata.resourceVersion). */
