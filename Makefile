@@ -6,7 +6,7 @@ DENO := node_modules/.bin/deno
 
 ## run: pgop against $$KUBECONFIG, or on a local control plane when no cluster is given
 run: setup
-	$(DENO) task start
+	@if [ -n "$$KUBECONFIG" ]; then $(DENO) task pgop; else bash cluster/build.sh >/dev/null && $(DENO) task start; fi
 
 ## test: every test (unit and end-to-end on a real local control plane)
 test: setup

@@ -2,10 +2,13 @@
  * `deno task cluster` — the local control plane for people.
  *
  *   deno task cluster up      start it, print how to reach it, stop on Ctrl-C
+ *   deno task cluster run -- [pgop flags]
+ *                             start it, install the CRD, run pgop against it
  *   deno task cluster build   only build (or find) the binaries
  *
  * @module
  */
+import { fileURLToPath } from "node:url";
 import { ensureBinaries } from "./binaries.ts";
 import { LocalCluster } from "./cluster.ts";
 
@@ -36,12 +39,54 @@ export async function up(
   }
 }
 
+/** `cluster run`: the control plane, the CRD, and pgop as a child process (its logs on this terminal). */
+async function run(pgopArgs: string[]): Promise<void> {
+  await up({
+    onReady: async (cluster) => {
+      await cluster.kubectl([
+        "apply",
+        "--server-side",
+        "-f",
+        fileURLToPath(new URL("../../crds/database.yaml", import.meta.url)),
+      ]);
+      await cluster.kubectl([
+        "wait",
+        "--for=condition=Established",
+        "crd/databases.database.example.com",
+      ]);
+      console.error(
+        "cluster: CRD installed; starting pgop (metrics on http://127.0.0.1:8080/metrics)",
+      );
+      console.error(
+        `cluster: try  ${cluster.binaries.kubectl} --kubeconfig ${cluster.kubeconfigPath} apply -f crds/example.yaml`,
+      );
+      const child = new Deno.Command(Deno.execPath(), {
+        args: [
+          "run",
+          "--allow-net",
+          "--allow-read",
+          "--allow-env",
+          "--allow-sys",
+          fileURLToPath(new URL("../../main.ts", import.meta.url)),
+          `--kubeconfig=${cluster.kubeconfigPath}`,
+          "--metrics-address=127.0.0.1:8080",
+          ...pgopArgs,
+        ],
+        stdin: "null",
+      }).spawn();
+      const status = await child.status;
+      console.error(`cluster: pgop exited with ${status.code}`);
+    },
+  });
+}
+
 if (import.meta.main) {
-  const [command = "up"] = Deno.args;
+  const [command = "up", ...rest] = Deno.args;
   try {
     if (command === "up") await up();
+    else if (command === "run") await run(rest.filter((a) => a !== "--"));
     else if (command === "build") console.log((await ensureBinaries()).dir);
-    else throw new Error(`Unknown command "${command}" (expected up or build)`);
+    else throw new Error(`Unknown command "${command}" (expected up, run or build)`);
   } catch (err) {
     console.error(`cluster: ${err instanceof Error ? err.message : err}`);
     Deno.exit(1);

@@ -1,0 +1,197 @@
+/**
+ * The Database reconciler: for one Database key, reads the cache and makes
+ * the Secret, the two Services and the StatefulSet match the spec, then
+ * reports status. Desired objects come from pure builders, so "did anything
+ * change?" is a comparison against the cache and a reconcile with everything
+ * in place makes no request at all.
+ *
+ * | situation                          | writes                               | outcome                       |
+ * | ---------------------------------- | ------------------------------------ | ----------------------------- |
+ * | new Database                       | 4 creates, status (Creating)         | success                       |
+ * | everything in place                | none                                 | success                       |
+ * | invalid spec                       | status (InvalidSpec), Warning event   | terminal (until the spec changes) |
+ * | child name taken by a foreign object | status (ChildConflict), Warning event | requeue after 30 s            |
+ * | API error                          | status (Degraded) if it changed      | error (retried with backoff)  |
+ *
+ * @module
+ */
+import type { Secret, Service } from "kubernetes-types/core/v1.d.ts";
+import type { StatefulSet } from "kubernetes-types/apps/v1.d.ts";
+import { type Clock, realClock } from "../clock.ts";
+import type { MutationCache } from "../cache/mutation_cache.ts";
+import type { Reconciler, ReconcileRequest, ReconcileResult } from "../controller/reconciler.ts";
+import { TerminalError } from "../controller/reconciler.ts";
+import type { EventRecorder } from "../kube/event_recorder.ts";
+import { type Resource, Resources } from "../kube/resource.ts";
+import type { KubeClient, KubeObject } from "../kube/types.ts";
+import { type ChildOutcome, ensureChild } from "./children.ts";
+import { generatePassword } from "./password.ts";
+import { clientServiceName, headlessServiceName, secretName, statefulSetName } from "./names.ts";
+import { desiredSecret, InvalidSecretError, readPassword } from "./secret.ts";
+import { desiredClientService, desiredHeadlessService } from "./services.ts";
+import { desiredStatefulSet } from "./statefulset.ts";
+import { computeStatus, formatTime, type Observed, statusChanged } from "./status.ts";
+import { API_VERSION, type Database, FIELD_MANAGER, KIND } from "./types.ts";
+import { problemMessages, validateSpec } from "./validation.ts";
+import { VolumeResizer } from "./volumes.ts";
+
+/** How soon a Database whose child name is taken is looked at again (the foreign object is not watched). */
+export const CONFLICT_RETRY_MS = 30_000;
+
+/** The caches the reconciler reads, each wrapped to see pgop's own recent writes. */
+export interface DatabaseCaches {
+  readonly databases: MutationCache<Database>;
+  readonly statefulSets: MutationCache<StatefulSet>;
+  readonly services: MutationCache<Service>;
+  readonly secrets: MutationCache<Secret>;
+}
+
+/** Options of {@link DatabaseReconciler}. */
+export interface DatabaseReconcilerOptions {
+  readonly client: KubeClient;
+  readonly caches: DatabaseCaches;
+  readonly events: EventRecorder;
+  readonly clock?: Clock;
+  /** Source of new passwords (default: 32 random characters from crypto.getRandomValues). */
+  readonly generatePassword?: () => string;
+}
+
+/** A child could not be written for a reason that retrying will not fix by itself. */
+class ChildBlocked extends Error {
+  override readonly name = "ChildBlocked";
+}
+
+/** Reconciles Databases. */
+export class DatabaseReconciler implements Reconciler {
+  readonly #o: DatabaseReconcilerOptions;
+  readonly #clock: Clock;
+  readonly #newPassword: () => string;
+  readonly #volumes: VolumeResizer;
+
+  constructor(options: DatabaseReconcilerOptions) {
+    this.#o = options;
+    this.#volumes = new VolumeResizer(options.client, options.events);
+    this.#clock = options.clock ?? realClock;
+    this.#newPassword = options.generatePassword ?? (() => generatePassword());
+  }
+
+  async reconcile(request: ReconcileRequest, signal: AbortSignal): Promise<ReconcileResult | void> {
+    const db = this.#o.caches.databases.get(request.key);
+    // Gone or going: the garbage collector removes the children through their owner references.
+    if (!db || db.metadata?.deletionTimestamp) return;
+
+    const validation = validateSpec(db);
+    if (!validation.valid) {
+      const invalid = problemMessages(validation);
+      await this.#writeStatus(db, { invalid }, signal);
+      await this.#o.events.record(db, {
+        type: "Warning",
+        reason: "InvalidSpec",
+        message: invalid.join("; "),
+      });
+      throw new TerminalError("InvalidSpec", `Invalid spec: ${invalid.join("; ")}`);
+    }
+
+    let statefulSet: StatefulSet | undefined;
+    try {
+      await this.#ensure(
+        Resources.secrets,
+        db,
+        this.#o.caches.secrets,
+        secretName(db),
+        (existing) => {
+          const password = readPassword(existing as Secret | undefined) ?? this.#newPassword();
+          return desiredSecret(db, password);
+        },
+        signal,
+      );
+      await this.#ensure(
+        Resources.services,
+        db,
+        this.#o.caches.services,
+        headlessServiceName(db),
+        () => desiredHeadlessService(db),
+        signal,
+      );
+      await this.#ensure(
+        Resources.services,
+        db,
+        this.#o.caches.services,
+        clientServiceName(db),
+        () => desiredClientService(db),
+        signal,
+      );
+      statefulSet = await this.#ensure(
+        Resources.statefulSets,
+        db,
+        this.#o.caches.statefulSets,
+        statefulSetName(db),
+        (
+          existing,
+        ) =>
+          desiredStatefulSet(db, {
+            secretName: secretName(db),
+            existing: existing as StatefulSet | undefined,
+          }),
+        signal,
+      ) as
+        | StatefulSet
+        | undefined;
+      if (statefulSet) await this.#volumes.grow(db, statefulSet, signal);
+    } catch (error) {
+      if (signal.aborted) throw error;
+      if (error instanceof ChildBlocked || error instanceof InvalidSecretError) {
+        await this.#writeStatus(db, { conflict: error.message }, signal);
+        await this.#o.events.record(db, {
+          type: "Warning",
+          reason: "ChildConflict",
+          message: error.message,
+        });
+        return { requeueAfterMs: CONFLICT_RETRY_MS };
+      }
+      const message = error instanceof Error ? error.message : String(error);
+      const current = this.#o.caches.statefulSets.get(
+        `${db.metadata?.namespace}/${statefulSetName(db)}`,
+      );
+      await this.#writeStatus(db, { statefulSet: current, error: message }, signal).catch(() => {});
+      throw error;
+    }
+    await this.#writeStatus(db, { statefulSet }, signal);
+  }
+
+  /** Ensures one child; returns it (as written or as cached), or throws {@link ChildBlocked}. */
+  async #ensure<T extends KubeObject>(
+    resource: Resource,
+    db: Database,
+    cache: MutationCache<T>,
+    name: string,
+    build: (existing: KubeObject | undefined) => KubeObject,
+    signal: AbortSignal,
+  ): Promise<KubeObject | undefined> {
+    const cached = cache.get(`${db.metadata?.namespace}/${name}`);
+    const outcome: ChildOutcome = await ensureChild(
+      this.#o.client,
+      resource,
+      db,
+      build,
+      cached,
+      signal,
+    );
+    if (outcome.kind === "conflict") throw new ChildBlocked(outcome.message);
+    if (outcome.kind !== "unchanged") cache.mutated(outcome.object as T, cached);
+    return outcome.object;
+  }
+
+  /** Writes status through the status subresource, only when it changed. */
+  async #writeStatus(db: Database, observed: Observed, signal: AbortSignal): Promise<void> {
+    const status = computeStatus(db, observed, formatTime(this.#clock.wallNow()));
+    if (!statusChanged(db.status, status)) return;
+    const written = await this.#o.client.apply<Database>(Resources.databases, {
+      apiVersion: API_VERSION,
+      kind: KIND,
+      metadata: { name: db.metadata?.name, namespace: db.metadata?.namespace },
+      status,
+    } as Database, { fieldManager: FIELD_MANAGER, force: true, subresource: "status", signal });
+    this.#o.caches.databases.mutated(written, db);
+  }
+}

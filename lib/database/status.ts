@@ -1,0 +1,178 @@
+/**
+ * The status of a Database, computed from what pgop observed. Pure: the time
+ * is passed in, so recomputing with nothing changed yields a status deep-equal
+ * to the current one, and {@link statusChanged} then says "no write".
+ *
+ * @module
+ */
+import type { StatefulSet } from "kubernetes-types/apps/v1.d.ts";
+import { jsonEqual } from "./compare.ts";
+import {
+  type Condition,
+  type ConditionStatus,
+  type ConditionType,
+  type Database,
+  type DatabasePhase,
+  type DatabaseStatus,
+  DEFAULT_REPLICAS,
+} from "./types.ts";
+
+/** The reasons pgop puts on conditions. */
+export const REASONS = {
+  /** Every wanted replica is ready and runs the current pod template. */
+  allReplicasReady: "AllReplicasReady",
+  /** The StatefulSet exists; some replicas are not ready or not yet updated. */
+  replicasNotReady: "ReplicasNotReady",
+  /** No StatefulSet yet. */
+  creating: "Creating",
+  /** The spec breaks a rule of `validateSpec`. */
+  invalidSpec: "InvalidSpec",
+  /** A child's name is taken by an object the Database does not control. */
+  childConflict: "ChildConflict",
+  /** The last reconcile failed (transient: it is retried). */
+  reconcileError: "ReconcileError",
+  /** Degraded is False. */
+  asExpected: "AsExpected",
+} as const;
+
+/** Longest condition message (the CRD's maxLength); longer ones are cut. */
+export const MAX_MESSAGE_LENGTH = 32768;
+
+/** What the reconciler observed or concluded this round. */
+export interface Observed {
+  /** The Database's StatefulSet from the cache, when it exists and is owned by the Database. */
+  readonly statefulSet?: StatefulSet;
+  /** Problems from `validateSpec` ("field: message"); non-empty means Failed. */
+  readonly invalid?: readonly string[];
+  /** Why a child could not be applied because another owner has it; set means Failed. */
+  readonly conflict?: string;
+  /** A transient failure of this round (an apply that failed); sets Degraded only. */
+  readonly error?: string;
+}
+
+const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
+
+/**
+ * A timestamp for {@link computeStatus} from wall-clock milliseconds, in the
+ * second precision of `metav1.Time`: "2026-01-02T03:04:05Z".
+ * @throws {RangeError} when `ms` is not a finite time
+ */
+export function formatTime(ms: number): string {
+  if (!Number.isFinite(ms)) throw new RangeError(`Time must be finite, got ${ms}`);
+  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace(/\.000Z$/, "Z");
+}
+
+/**
+ * The status of `db` given what was observed, at time `now` (RFC 3339).
+ *
+ * - phase: `Failed` when the spec is invalid or a child conflicts; else
+ *   `Pending` without StatefulSet; `Ready` when the StatefulSet controller has
+ *   seen its latest spec, that spec has the wanted replicas, and that many pods
+ *   exist, are ready and run the current template; `Creating` otherwise.
+ * - readyReplicas: the StatefulSet's (0 without one); replicas: the wanted count.
+ * - observedGeneration: `db.metadata.generation`.
+ * - conditions `Ready`, `Progressing`, `Degraded`, in that order, each with the
+ *   generation; `lastTransitionTime` is kept from the current status while a
+ *   condition's status stays the same (reason or message changes keep it too).
+ *   Conditions of other types are not carried over.
+ *
+ * @throws {RangeError} when `now` is not an RFC 3339 timestamp
+ */
+export function computeStatus(db: Database, observed: Observed, now: string): DatabaseStatus {
+  if (typeof now !== "string" || !RFC3339.test(now)) {
+    throw new RangeError(`now must be an RFC 3339 timestamp, got ${JSON.stringify(now)}`);
+  }
+  const generation = db.metadata?.generation;
+  const wanted = typeof db.spec?.replicas === "number" ? db.spec.replicas : DEFAULT_REPLICAS;
+  const sts = observed.statefulSet;
+  const readyReplicas = sts?.status?.readyReplicas ?? 0;
+  // The wanted count, not the pods that exist: the latter moves on every step of
+  // a rollout and would cost a status write each time.
+  const replicas = wanted;
+  const progress = `${readyReplicas}/${wanted} replicas ready`;
+
+  let phase: DatabasePhase;
+  let ready: [ConditionStatus, string, string];
+  let progressing: [ConditionStatus, string, string];
+  let degraded: [ConditionStatus, string, string] = ["False", REASONS.asExpected, ""];
+  const invalid = observed.invalid ?? [];
+  if (invalid.length > 0 || observed.conflict !== undefined) {
+    phase = "Failed";
+    const reason = invalid.length > 0 ? REASONS.invalidSpec : REASONS.childConflict;
+    const message = invalid.length > 0 ? invalid.join("; ") : observed.conflict ?? "";
+    ready = ["False", reason, message];
+    progressing = ["False", reason, message];
+    degraded = ["True", reason, message];
+  } else if (sts === undefined) {
+    phase = "Pending";
+    ready = ["False", REASONS.creating, "Waiting for the StatefulSet to be created"];
+    progressing = ["True", REASONS.creating, "Creating the StatefulSet"];
+  } else if (isRolledOut(sts, wanted)) {
+    phase = "Ready";
+    ready = ["True", REASONS.allReplicasReady, progress];
+    progressing = ["False", REASONS.allReplicasReady, progress];
+  } else {
+    phase = "Creating";
+    const updated = sts.status?.updatedReplicas ?? 0;
+    // Up-to-date counts only matter once the replicas are ready (a rollout of a new template).
+    const message = readyReplicas >= wanted && updated < wanted
+      ? `${progress}, ${updated}/${wanted} up to date`
+      : progress;
+    ready = ["False", REASONS.replicasNotReady, message];
+    progressing = ["True", REASONS.replicasNotReady, message];
+  }
+  if (phase !== "Failed" && observed.error !== undefined) {
+    degraded = ["True", REASONS.reconcileError, observed.error];
+  }
+
+  const previous = db.status?.conditions ?? [];
+  const condition = (
+    type: ConditionType,
+    [status, reason, message]: [ConditionStatus, string, string],
+  ) => {
+    const before = previous.find((c) => c.type === type);
+    const result: Condition = {
+      type,
+      status,
+      reason,
+      message: message.length > MAX_MESSAGE_LENGTH ? message.slice(0, MAX_MESSAGE_LENGTH) : message,
+      lastTransitionTime: before !== undefined && before.status === status
+        ? before.lastTransitionTime
+        : now,
+      ...(generation === undefined ? {} : { observedGeneration: generation }),
+    };
+    return result;
+  };
+  return {
+    phase,
+    readyReplicas,
+    replicas,
+    ...(generation === undefined ? {} : { observedGeneration: generation }),
+    conditions: [
+      condition("Ready", ready),
+      condition("Progressing", progressing),
+      condition("Degraded", degraded),
+    ],
+  };
+}
+
+/**
+ * Whether `next` differs from `current` in any way: exact structural equality
+ * (key order ignored, `undefined` keys count as absent). True when there is no
+ * current status.
+ */
+export function statusChanged(current: DatabaseStatus | undefined, next: DatabaseStatus): boolean {
+  return !jsonEqual(current, next);
+}
+
+function isRolledOut(sts: StatefulSet, wanted: number): boolean {
+  const status = sts.status ?? { replicas: 0 };
+  const generation = sts.metadata?.generation;
+  const seen = generation === undefined ||
+    (status.observedGeneration !== undefined && status.observedGeneration >= generation);
+  return seen &&
+    (sts.spec?.replicas ?? DEFAULT_REPLICAS) === wanted &&
+    status.replicas === wanted &&
+    (status.readyReplicas ?? 0) >= wanted &&
+    (status.updatedReplicas ?? 0) >= wanted;
+}

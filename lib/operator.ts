@@ -1,0 +1,257 @@
+/**
+ * pgop assembled: the caches, the Database controller, leader election, the
+ * metrics and health server. main.ts parses flags and calls {@link runOperator};
+ * tests call it in-process with a client of their own.
+ *
+ * @module
+ */
+import type { Secret, Service } from "kubernetes-types/core/v1.d.ts";
+import type { StatefulSet } from "kubernetes-types/apps/v1.d.ts";
+import { getLogger } from "@logtape/logtape";
+import {
+  fieldIndexer,
+  NAMESPACE_INDEX,
+  namespaceIndexer,
+  ownerUidIndexer,
+} from "./cache/indexers.ts";
+import { Informer } from "./cache/informer.ts";
+import { MutationCache } from "./cache/mutation_cache.ts";
+import type { ReflectorHooks } from "./cache/reflector.ts";
+import type { Config } from "./config.ts";
+import { Controller } from "./controller/controller.ts";
+import { type Election, Manager } from "./controller/manager.ts";
+import { DatabaseReconciler } from "./database/reconciler.ts";
+import { type Database, KIND, LABEL_MANAGED_BY, MANAGER_NAME, PHASES } from "./database/types.ts";
+import { KubeEventRecorder } from "./kube/event_recorder.ts";
+import { type Resource, resourceLabel, Resources } from "./kube/resource.ts";
+import type { KubeClient, KubeObject } from "./kube/types.ts";
+import { defaultIdentity } from "./leader/identity.ts";
+import { LeaderElector } from "./leader/leader_elector.ts";
+import type { PgopMetrics } from "./metrics/registry.ts";
+import { type HttpServer, serveHttp } from "./metrics/server.ts";
+import {
+  BucketRateLimiter,
+  ItemExponentialFailureRateLimiter,
+  MaxOfRateLimiter,
+  MinIntervalRateLimiter,
+  type RateLimiter,
+} from "./queue/rate_limiters.ts";
+import { TokenBucket } from "./queue/token_bucket.ts";
+import type { WorkQueueMetricsProvider } from "./queue/work_queue.ts";
+
+const log = getLogger(["pgop", "operator"]);
+
+/** Children are watched with this selector only: pgop caches nothing it does not manage. */
+export const CHILD_SELECTOR = `${LABEL_MANAGED_BY}=${MANAGER_NAME}`;
+/** Index of Databases by `spec.environment`, for `list({ fields: { "spec.environment": … } })`. */
+export const ENVIRONMENT_INDEX = "spec.environment";
+/** Index of children by the uid of their owners. */
+export const OWNER_INDEX = "owner";
+
+/** A running pgop, as tests see it. */
+export interface RunningOperator {
+  readonly databases: Informer<Database>;
+  readonly manager: Manager;
+  readonly server: HttpServer | undefined;
+  /** Resolves when pgop has stopped (after its signal aborted). */
+  readonly finished: Promise<void>;
+}
+
+function cacheHooks(metrics: PgopMetrics, resource: Resource, size: () => number): ReflectorHooks {
+  const m = metrics.forCache(resourceLabel(resource));
+  return {
+    onList: () => m.relist(),
+    onWatchRestart: () => m.watchRestart(),
+    onEvent: (type) => {
+      m.event(type);
+      m.objects(size());
+      if (type === "BOOKMARK") m.synced(Date.now());
+    },
+    onError: (error, { delayMs }) =>
+      log.warn("Watch of {resource} failed; retrying in {delayMs} ms", {
+        resource: resourceLabel(resource),
+        delayMs,
+        error: error instanceof Error ? error.message : String(error),
+      }),
+  };
+}
+
+function informer<T extends KubeObject>(
+  client: KubeClient,
+  resource: Resource,
+  config: Config,
+  metrics: PgopMetrics,
+  extra: { labelSelector?: string; indexers: Record<string, (obj: T) => string[]> },
+): Informer<T> {
+  let size = () => 0;
+  const result = new Informer<T>(client, resource, {
+    namespace: config.namespaces[0],
+    labelSelector: extra.labelSelector,
+    indexers: extra.indexers,
+    hooks: cacheHooks(metrics, resource, () => size()),
+  });
+  size = () => result.store.size;
+  return result;
+}
+
+/** The work queue's limiter: per-key backoff, an overall bucket, and optionally the seed's min interval. */
+function rateLimiter(config: Config): RateLimiter<string> {
+  const limiters: RateLimiter<string>[] = [new ItemExponentialFailureRateLimiter<string>()];
+  if (config.queueQps > 0) {
+    limiters.push(
+      new BucketRateLimiter<string>(
+        new TokenBucket({ qps: config.queueQps, burst: config.queueBurst }),
+      ),
+    );
+  }
+  if (config.minReconcileIntervalMs > 0) {
+    limiters.push(new MinIntervalRateLimiter<string>(config.minReconcileIntervalMs));
+  }
+  return new MaxOfRateLimiter<string>(...limiters);
+}
+
+/** Never-reconciled Databases (and ones whose spec changed since) go first. */
+function priority(db: Database): "high" | "normal" {
+  return db.status?.observedGeneration === db.metadata?.generation ? "normal" : "high";
+}
+
+/** Starts pgop; it runs until `signal` aborts. */
+export function runOperator(
+  client: KubeClient,
+  config: Config,
+  metrics: PgopMetrics,
+  signal: AbortSignal,
+  options: { serve?: boolean } = {},
+): RunningOperator {
+  if (config.namespaces.length > 1) {
+    throw new RangeError(
+      "Watching several namespaces is not supported yet: give one, or none for all",
+    );
+  }
+  const databases = informer<Database>(client, Resources.databases, config, metrics, {
+    indexers: {
+      [NAMESPACE_INDEX]: namespaceIndexer,
+      [ENVIRONMENT_INDEX]: fieldIndexer(ENVIRONMENT_INDEX),
+    },
+  });
+  const childIndexers = { [NAMESPACE_INDEX]: namespaceIndexer, [OWNER_INDEX]: ownerUidIndexer };
+  const statefulSets = informer<StatefulSet>(client, Resources.statefulSets, config, metrics, {
+    labelSelector: CHILD_SELECTOR,
+    indexers: childIndexers,
+  });
+  const services = informer<Service>(client, Resources.services, config, metrics, {
+    labelSelector: CHILD_SELECTOR,
+    indexers: childIndexers,
+  });
+  const secrets = informer<Secret>(client, Resources.secrets, config, metrics, {
+    labelSelector: CHILD_SELECTOR,
+    indexers: childIndexers,
+  });
+  const caches = {
+    databases: new MutationCache(databases.store),
+    statefulSets: new MutationCache(statefulSets.store),
+    services: new MutationCache(services.store),
+    secrets: new MutationCache(secrets.store),
+  };
+  databases.addHandler(caches.databases.handler());
+  statefulSets.addHandler(caches.statefulSets.handler());
+  services.addHandler(caches.services.handler());
+  secrets.addHandler(caches.secrets.handler());
+
+  metrics.setPhaseCounter(() => {
+    const counts: Record<string, number> = Object.fromEntries(PHASES.map((p) => [p, 0]));
+    for (const db of databases.store.list()) {
+      const phase = db.status?.phase ?? "Pending";
+      counts[phase] = (counts[phase] ?? 0) + 1;
+    }
+    return counts;
+  });
+
+  const events = new KubeEventRecorder(client, { component: "pgop" });
+  const reconciler = new DatabaseReconciler({ client, caches, events });
+  let current: Controller<Database> | undefined;
+  const queueMetrics: WorkQueueMetricsProvider = {
+    forQueue: (probe) => {
+      const inner = metrics.forQueue(probe);
+      return { ...inner, depth: (n) => (inner.depth(n), metrics.setReconcileQueueDepth(n)) };
+    },
+  };
+  const controllers = () => {
+    current = new Controller<Database>({
+      name: "database",
+      primary: databases,
+      primaryKind: KIND,
+      owned: [{ informer: statefulSets }, { informer: services }, { informer: secrets }],
+      reconciler,
+      workers: config.workers,
+      rateLimiter: rateLimiter(config),
+      queueMetrics,
+      debounceMs: config.debounceMs,
+      priority,
+      // Status-only changes (pgop's own status writes) need no reconcile.
+      updatePredicate: (a, b) =>
+        a.metadata?.generation !== b.metadata?.generation ||
+        a.metadata?.deletionTimestamp !== b.metadata?.deletionTimestamp,
+      resyncMs: config.resyncMs,
+      onReconcile: (outcome, seconds) => metrics.observeReconcile(outcome, seconds),
+    });
+    return [current];
+  };
+
+  const election: Election | undefined = config.leaderElect
+    ? {
+      campaign: (campaignSignal, lead) =>
+        new LeaderElector({
+          client,
+          namespace: config.leaderElectionNamespace,
+          name: config.leaderElectionId,
+          identity: config.identity ?? defaultIdentity(),
+          leaseDurationMs: config.leaseDurationMs,
+          renewDeadlineMs: config.renewDeadlineMs,
+          retryPeriodMs: config.retryPeriodMs,
+          onStartedLeading: lead,
+          onStoppedLeading: () => {},
+          onNewLeader: (identity) => log.info("Leader is {identity}", { identity }),
+          metrics: {
+            leaderOn: (name) => metrics.setLeader(name, true),
+            leaderOff: (name) => metrics.setLeader(name, false),
+          },
+        }).run(campaignSignal),
+    }
+    : undefined;
+  if (!election) metrics.setLeader(config.leaderElectionId, true);
+
+  const manager = new Manager({
+    caches: [databases, statefulSets, services, secrets],
+    controllers,
+    election,
+    syncTimeoutMs: config.syncTimeoutMs,
+    drainMs: config.shutdownTimeoutMs,
+  });
+  // Stops the server and probes when pgop ends, also when it ends with an error.
+  const stop = new AbortController();
+  signal.addEventListener("abort", () => stop.abort(signal.reason), { once: true });
+  metrics.startRuntimeProbes(stop.signal);
+  const server = options.serve === false ? undefined : serveHttp({
+    hostname: config.metricsHostname,
+    port: config.metricsPort,
+    metrics,
+    health: {
+      live: () => metrics.eventLoopLagSeconds() < 5,
+      ready: () =>
+        manager.synced
+          ? { ok: true, detail: "caches synced" }
+          : { ok: false, detail: "waiting for the caches to sync" },
+    },
+    signal: stop.signal,
+  });
+  const finished = (async () => {
+    try {
+      await manager.run(signal);
+    } finally {
+      stop.abort();
+      await server?.finished;
+    }
+  })();
+  return { databases, manager, server, finished };
+}
