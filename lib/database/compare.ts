@@ -16,7 +16,11 @@ import type { Database } from "./types.ts";
  * the server filled in, `status`, `metadata.resourceVersion`, labels of other
  * managers) are ignored. Arrays must have the same length and match element by
  * element with the same subset rule, so defaults inside list items (a
- * container's `terminationMessagePath`) do not count either. Scalars compare
+ * container's `terminationMessagePath`) do not count either. Lists whose
+ * items all have a `name` (containers, env, ports, volumes), a `uid` (owner
+ * references) or a `metadata.name` (claim templates) are matched by that key
+ * instead, and items only the actual list has are ignored: server-side apply
+ * keeps other managers' items, so they could never be "fixed" by an apply. Scalars compare
  * with `===`; keys whose desired value is `undefined` are skipped. The
  * top-level `apiVersion` and `kind` are skipped, since list responses omit
  * them on items.
@@ -26,8 +30,7 @@ import type { Database } from "./types.ts";
  *   desired quantities must already be canonical (see `canonicalizeQuantity`);
  * - int-or-string values must have the type the server keeps (a port 5432 is
  *   not "5432");
- * - an array another manager appended to (an extra owner reference, an extra
- *   container added by a webhook) always differs.
+ * - an unkeyed array another manager appended to always differs.
  */
 export function needsApply(desired: KubeObject, actual: KubeObject | undefined): boolean {
   if (actual === undefined) return true;
@@ -38,10 +41,28 @@ export function needsApply(desired: KubeObject, actual: KubeObject | undefined):
   return false;
 }
 
+/** The identity of a list item, when the list is keyed (as server-side apply's list-maps are). */
+function itemKey(item: unknown): string | undefined {
+  if (!isPlainObject(item)) return undefined;
+  if (typeof item.name === "string") return `name:${item.name}`;
+  if (typeof item.uid === "string") return `uid:${item.uid}`;
+  const meta = item.metadata;
+  if (isPlainObject(meta) && typeof meta.name === "string") return `metadata.name:${meta.name}`;
+  return undefined;
+}
+
 function isSubset(desired: unknown, actual: unknown): boolean {
   if (desired === actual) return true;
   if (Array.isArray(desired)) {
-    if (!Array.isArray(actual) || actual.length !== desired.length) return false;
+    if (!Array.isArray(actual)) return false;
+    const keys = desired.map(itemKey);
+    if (desired.length > 0 && keys.every((k) => k !== undefined)) {
+      // A keyed list: each desired item must match the actual item of the same
+      // key; items other managers added (kept by server-side apply) are ignored.
+      const byKey = new Map(actual.map((item) => [itemKey(item), item]));
+      return desired.every((item, i) => byKey.has(keys[i]) && isSubset(item, byKey.get(keys[i])));
+    }
+    if (actual.length !== desired.length) return false;
     return desired.every((item, i) => isSubset(item, actual[i]));
   }
   if (isPlainObject(desired)) {

@@ -68,9 +68,9 @@ Deno.test("needsApply() compares as a recursive subset", () => {
     ["label missing", { ...same, metadata: { name: "a" } }, true],
     ["false vs absent", { ...same, spec: { list: same.spec.list } }, true],
     [
-      "array longer",
+      "keyed list with an item another manager added",
       { ...same, spec: { ...same.spec, list: [...same.spec.list, { name: "d" }] } },
-      true,
+      false,
     ],
     ["array shorter", { ...same, spec: { ...same.spec, list: [] } }, true],
     [
@@ -138,4 +138,14 @@ Deno.test("jsonEqual() is exact structural equality", () => {
     assert.equal(jsonEqual(a, b), want, JSON.stringify([a, b]));
     assert.equal(jsonEqual(b, a), want, JSON.stringify([b, a]));
   }
+});
+
+Deno.test("needsApply() matches keyed lists by key and ignores items others added", () => {
+  const obj = (spec: unknown) => ({ kind: "Service", spec }) as KubeObject;
+  const desired = obj({ ports: [{ name: "postgres", port: 5432 }] });
+  const others = obj({ ports: [{ name: "x", port: 1 }, { name: "postgres", port: 5432 }] });
+  assert.equal(needsApply(desired, others), false);
+  assert.equal(needsApply(desired, obj({ ports: [{ name: "postgres", port: 6543 }] })), true);
+  assert.equal(needsApply(desired, obj({ ports: [{ name: "other", port: 5432 }] })), true);
+  assert.equal(needsApply(obj({ args: ["a"] }), obj({ args: ["a", "b"] })), true);
 });

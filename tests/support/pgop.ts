@@ -1,0 +1,122 @@
+/**
+ * Running pgop against a local control plane in tests: in-process (its
+ * requests counted through the REST client's hook) or as a child process
+ * (for signals), plus the CRD and Database helpers the end-to-end tests share.
+ *
+ * @module
+ */
+import { fileURLToPath } from "node:url";
+import { stringify } from "yaml";
+import { type Config, parseConfig } from "../../lib/config.ts";
+import type { RequestInfo } from "../../lib/kube/http_transport.ts";
+import type { RestClient } from "../../lib/kube/rest_client.ts";
+import { PgopMetrics } from "../../lib/metrics/registry.ts";
+import { type RunningOperator, runOperator } from "../../lib/operator.ts";
+import type { Database } from "../../lib/database/types.ts";
+import { configureLogging } from "../../lib/log.ts";
+import { clientFor } from "./client.ts";
+import type { LocalCluster } from "./cluster.ts";
+
+/** Path of the CRD manifest. */
+export const CRD_PATH = fileURLToPath(new URL("../../crds/database.yaml", import.meta.url));
+/** Path of main.ts. */
+export const MAIN_PATH = fileURLToPath(new URL("../../main.ts", import.meta.url));
+
+/** Installs the Database CRD and waits until it is served. */
+export async function installCrd(cluster: LocalCluster): Promise<void> {
+  await cluster.kubectl(["apply", "--server-side", "-f", CRD_PATH]);
+  await cluster.kubectl([
+    "wait",
+    "--for=condition=Established",
+    "--timeout=30s",
+    "crd/databases.database.example.com",
+  ]);
+}
+
+/** A Database manifest with the seed's spec. */
+export function databaseManifest(
+  name: string,
+  options: { namespace?: string; spec?: Record<string, unknown> } = {},
+): Database {
+  return {
+    apiVersion: "database.example.com/v1",
+    kind: "Database",
+    metadata: { name, namespace: options.namespace ?? "default" },
+    spec: {
+      image: "postgres:14",
+      replicas: 1,
+      databaseName: "db1",
+      username: "admin",
+      storage: { size: "10Gi" },
+      environment: "production",
+      ...options.spec,
+    },
+  } as Database;
+}
+
+/** `kubectl apply` of Databases. */
+export async function applyDatabases(
+  cluster: LocalCluster,
+  dbs: readonly Database[],
+): Promise<void> {
+  await cluster.kubectl(["apply", "-f", "-"], {
+    input: dbs.map((d) => stringify(d)).join("---\n"),
+  });
+}
+
+const WRITE_VERBS = new Set(["create", "update", "patch", "apply", "delete"]);
+
+/** pgop running in this process. */
+export interface InProcessPgop {
+  readonly operator: RunningOperator;
+  readonly metrics: PgopMetrics;
+  readonly client: RestClient;
+  /** Every request pgop made (each attempt), in order. */
+  readonly requests: RequestInfo[];
+  /** Requests with a write verb since `from` (an index into `requests`). */
+  writes(from?: number): RequestInfo[];
+  /** Stops pgop and closes its client. */
+  stop(): Promise<void>;
+}
+
+let logging: Promise<void> | undefined;
+
+/** Starts pgop in-process with `args` (flags as on the command line) against `cluster`. */
+export async function startPgop(
+  cluster: LocalCluster,
+  args: string[] = [],
+  options: { kubeconfig?: string } = {},
+): Promise<InProcessPgop> {
+  // pgop's warnings and errors show in the test output (PGOP_TEST_LOG_LEVEL=debug for more).
+  const level = (Deno.env.get("PGOP_TEST_LOG_LEVEL") ?? "warning") as Config["logLevel"];
+  await (logging ??= configureLogging({ level, format: "text" }));
+  const config = parseConfig(["--metrics-address=127.0.0.1:0", ...args], {}) as Config;
+  const metrics = new PgopMetrics();
+  const requests: RequestInfo[] = [];
+  const client = await clientFor(cluster, {
+    kubeconfig: options.kubeconfig,
+    qps: config.kubeApiQps,
+    burst: config.kubeApiBurst,
+    onRequest: (info) => {
+      requests.push(info);
+      metrics.observeRequest(info);
+    },
+  });
+  const stopper = new AbortController();
+  const operator = runOperator(client, config, metrics, stopper.signal);
+  return {
+    operator,
+    metrics,
+    client,
+    requests,
+    writes: (from = 0) => requests.slice(from).filter((r) => WRITE_VERBS.has(r.verb)),
+    stop: async () => {
+      stopper.abort();
+      try {
+        await operator.finished;
+      } finally {
+        client.close();
+      }
+    },
+  };
+}
