@@ -54,7 +54,7 @@ function harness(
 
 Deno.test("Controller reconciles cached objects on start, never-reconciled ones first", async () => {
   const seen: string[] = [];
-  const h = harness(async (r) => void seen.push(r.name));
+  const h = harness((r) => Promise.resolve(void seen.push(r.name)));
   h.primary.put(thing("old-1"));
   h.primary.put(thing("old-2"));
   h.primary.put(thing("fresh", { labels: { new: "1" } }));
@@ -69,7 +69,7 @@ Deno.test("Controller reconciles cached objects on start, never-reconciled ones 
 
 Deno.test("Controller maps owned objects to their controller owner's key", async () => {
   const seen: string[] = [];
-  const h = harness(async (r) => void seen.push(`${r.key} ${r.reason}`));
+  const h = harness((r) => Promise.resolve(void seen.push(`${r.key} ${r.reason}`)));
   const stop = new AbortController();
   const running = h.controller.run(stop.signal);
   h.owned.put({
@@ -95,10 +95,10 @@ Deno.test("Controller maps owned objects to their controller owner's key", async
 
 Deno.test("Controller retries errors with backoff, and not terminal errors", async () => {
   let calls = 0;
-  const h = harness(async (r) => {
+  const h = harness((r) => {
     calls++;
-    if (r.name === "bad") throw new TerminalError("InvalidSpec", "no");
-    if (calls < 3) throw new Error("flaky");
+    if (r.name === "bad") return Promise.reject(new TerminalError("InvalidSpec", "no"));
+    return calls < 3 ? Promise.reject(new Error("flaky")) : Promise.resolve();
   });
   const stop = new AbortController();
   const running = h.controller.run(stop.signal);
@@ -119,7 +119,7 @@ Deno.test("Controller retries errors with backoff, and not terminal errors", asy
 
 Deno.test("Controller honours requeueAfterMs", async () => {
   let calls = 0;
-  const h = harness(async () => (++calls === 1 ? { requeueAfterMs: 1000 } : {}));
+  const h = harness(() => Promise.resolve(++calls === 1 ? { requeueAfterMs: 1000 } : {}));
   const stop = new AbortController();
   const running = h.controller.run(stop.signal);
   h.primary.put(thing("a"));

@@ -111,6 +111,8 @@ export async function ensureChild(
       } already exists and is not controlled by this Database`,
     };
   }
+  // Built again from what exists, so that what must survive (a password) is kept.
+  if (current !== cached) desired = build(current);
   if (ours && !needsApply(desired, current)) return { kind: "unchanged", object: current };
   if (!ours) {
     // Replace the predecessor's owner reference first: an apply would add ours
