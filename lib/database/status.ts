@@ -83,12 +83,17 @@ export function computeStatus(db: Database, observed: Observed, now: string): Da
     throw new RangeError(`now must be an RFC 3339 timestamp, got ${JSON.stringify(now)}`);
   }
   const generation = db.metadata?.generation;
-  const wanted = typeof db.spec?.replicas === "number" ? db.spec.replicas : DEFAULT_REPLICAS;
+  const requested: unknown = db.spec?.replicas;
+  // A spec stored before the schema refused it may hold anything; status must still be valid.
+  const validCount = typeof requested === "number" && Number.isInteger(requested) &&
+    requested >= 0 &&
+    requested <= 2 ** 31 - 1;
+  const wanted = requested === undefined ? DEFAULT_REPLICAS : validCount ? requested : 0;
   const sts = observed.statefulSet;
   const readyReplicas = sts?.status?.readyReplicas ?? 0;
   // The wanted count, not the pods that exist: the latter moves on every step of
   // a rollout and would cost a status write each time.
-  const replicas = wanted;
+  const replicas = requested === undefined || validCount ? wanted : undefined;
   const progress = `${readyReplicas}/${wanted} replicas ready`;
 
   let phase: DatabasePhase;
@@ -146,7 +151,7 @@ export function computeStatus(db: Database, observed: Observed, now: string): Da
   return {
     phase,
     readyReplicas,
-    replicas,
+    ...(replicas === undefined ? {} : { replicas }),
     ...(generation === undefined ? {} : { observedGeneration: generation }),
     conditions: [
       condition("Ready", ready),

@@ -247,3 +247,12 @@ Deno.test("formatTime() gives second-precision RFC 3339 in UTC", () => {
   assert.equal(formatTime(0), "1970-01-01T00:00:00Z");
   assert.throws(() => formatTime(Number.NaN), RangeError);
 });
+
+Deno.test("computeStatus() stays valid for a spec stored before the schema refused it", () => {
+  const db = sample();
+  const bad = { ...db, spec: { ...db.spec, replicas: -3 } } as Database;
+  const status = computeStatus(bad, { invalid: ["spec.replicas: bad"] }, T0);
+  assert.equal(status.replicas, undefined);
+  assert.equal(status.readyReplicas, 0);
+  assert.equal(status.phase, "Failed");
+});
