@@ -6,7 +6,13 @@
 import assert from "node:assert/strict";
 import type { Database } from "../lib/database/types.ts";
 import { withCluster } from "./support/cluster.ts";
-import { applyDatabases, databaseManifest, installCrd, startPgop } from "./support/pgop.ts";
+import {
+  applyDatabases,
+  CRD_PATH,
+  databaseManifest,
+  installCrd,
+  startPgop,
+} from "./support/pgop.ts";
 import { waitUntil } from "./support/wait.ts";
 
 async function getJson(cluster: Parameters<typeof installCrd>[0], args: string[]) {
@@ -14,7 +20,7 @@ async function getJson(cluster: Parameters<typeof installCrd>[0], args: string[]
 }
 
 Deno.test("Database: children, status, zero writes when idle, stable password, repair, deletion", async (t) => {
-  await withCluster({}, async (cluster) => {
+  await withCluster({ manifests: [CRD_PATH] }, async (cluster) => {
     await installCrd(cluster);
     let pgop = await startPgop(cluster);
     try {

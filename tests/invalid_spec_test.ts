@@ -252,7 +252,7 @@ Deno.test("bad input: refused by the API server, or InvalidSpec without a retry 
 });
 
 Deno.test("child names taken by foreign objects are reported, never overwritten", async () => {
-  await withCluster({}, async (cluster) => {
+  await withCluster({ manifests: [CRD_PATH] }, async (cluster) => {
     await installCrd(cluster);
     // A user's own Secret with the name pgop would use, and a Database whose
     // StatefulSet and client Service would take another Database's headless Service name.
