@@ -27,7 +27,7 @@ import { type Resource, resourceLabel, Resources } from "./kube/resource.ts";
 import type { KubeClient, KubeObject } from "./kube/types.ts";
 import { defaultIdentity } from "./leader/identity.ts";
 import { LeaderElector } from "./leader/leader_elector.ts";
-import type { PgopMetrics } from "./metrics/registry.ts";
+import type { CacheMetrics, PgopMetrics } from "./metrics/registry.ts";
 import { type HttpServer, serveHttp } from "./metrics/server.ts";
 import {
   BucketRateLimiter,
@@ -57,25 +57,20 @@ export interface RunningOperator {
   readonly finished: Promise<void>;
 }
 
-function cacheHooks(metrics: PgopMetrics, resource: Resource, size: () => number): ReflectorHooks {
-  const m = metrics.forCache(resourceLabel(resource));
+/** Cache metrics from the reflector (it logs its own errors). */
+function cacheHooks(metrics: CacheMetrics): ReflectorHooks {
   return {
-    onList: () => m.relist(),
-    onWatchRestart: () => m.watchRestart(),
+    onList: () => metrics.relist(),
+    onWatchRestart: () => metrics.watchRestart(),
     onEvent: (type) => {
-      m.event(type);
-      m.objects(size());
-      if (type === "BOOKMARK") m.synced(Date.now());
+      metrics.event(type);
+      // A bookmark is the server saying the cache is up to date.
+      if (type === "BOOKMARK") metrics.synced(Date.now());
     },
-    onError: (error, { delayMs }) =>
-      log.warn("Watch of {resource} failed; retrying in {delayMs} ms", {
-        resource: resourceLabel(resource),
-        delayMs,
-        error: error instanceof Error ? error.message : String(error),
-      }),
   };
 }
 
+/** An informer whose cache metrics follow its store. */
 function informer<T extends KubeObject>(
   client: KubeClient,
   resource: Resource,
@@ -83,14 +78,16 @@ function informer<T extends KubeObject>(
   metrics: PgopMetrics,
   extra: { labelSelector?: string; indexers: Record<string, (obj: T) => string[]> },
 ): Informer<T> {
-  let size = () => 0;
+  const cacheMetrics = metrics.forCache(resourceLabel(resource));
   const result = new Informer<T>(client, resource, {
     namespace: config.namespaces[0],
     labelSelector: extra.labelSelector,
     indexers: extra.indexers,
-    hooks: cacheHooks(metrics, resource, () => size()),
+    hooks: cacheHooks(cacheMetrics),
   });
-  size = () => result.store.size;
+  // Handlers run after the store changed, so the count is exact.
+  const count = () => cacheMetrics.objects(result.store.size);
+  result.addHandler({ onAdd: count, onUpdate: count, onDelete: count });
   return result;
 }
 
@@ -221,8 +218,16 @@ export function runOperator(
     : undefined;
   if (!election) metrics.setLeader(config.leaderElectionId, true);
 
+  const informers = [databases, statefulSets, services, secrets];
   const manager = new Manager({
-    caches: [databases, statefulSets, services, secrets],
+    caches: informers,
+    onSynced: () => {
+      for (const cache of informers) {
+        const m = metrics.forCache(cache.resource);
+        m.synced(Date.now());
+        m.objects(cache.store.size);
+      }
+    },
     controllers,
     election,
     syncTimeoutMs: config.syncTimeoutMs,
