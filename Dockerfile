@@ -12,14 +12,15 @@ COPY lib/ lib/
 COPY crds/ crds/
 # Fetch the npm dependencies pinned by deno.lock, then compile with only the
 # permissions pgop needs: network (API server, metrics port), reading the
-# service-account credentials and an optional kubeconfig, the environment
-# variables it reads, and system info for memory metrics.
+# service-account credentials (and a kubeconfig mounted under /etc/pgop), the
+# environment, and the host name for the leader identity.
+# tests/main_test.ts runs main.ts with exactly these flags.
 RUN deno install --frozen --entrypoint main.ts
 RUN deno compile --frozen --no-prompt \
       --allow-net \
-      --allow-read=/var/run/secrets/kubernetes.io/serviceaccount,/etc/pgop,/proc/self \
+      --allow-read=/var/run/secrets/kubernetes.io/serviceaccount,/etc/pgop \
       --allow-env \
-      --allow-sys=hostname,osRelease \
+      --allow-sys=hostname \
       --output /out/pgop main.ts
 
 FROM gcr.io/distroless/cc-debian12:nonroot
