@@ -75,6 +75,7 @@ export const Resources = {
   services: core("services", "Service"),
   secrets: core("secrets", "Secret"),
   pods: core("pods", "Pod"),
+  configMaps: core("configmaps", "ConfigMap"),
   persistentVolumeClaims: core("persistentvolumeclaims", "PersistentVolumeClaim"),
   events: core("events", "Event"),
   namespaces: core("namespaces", "Namespace", false),

@@ -46,14 +46,17 @@ export function retryDelayMs(attempt: number, options: RetryDelayOptions = {}): 
     throw new RangeError(`attempt must be an integer >= 0, got ${attempt}`);
   }
   const { retryAfterSeconds } = options;
+  const random = options.random ?? Math.random;
   if (
     retryAfterSeconds !== undefined && Number.isFinite(retryAfterSeconds) && retryAfterSeconds >= 0
   ) {
-    return Math.min(retryAfterSeconds, MAX_RETRY_AFTER_SECONDS) * 1000;
+    // Never earlier than asked; up to half again later, so that requests turned
+    // away in one burst do not all come back in the same instant.
+    const asked = Math.min(retryAfterSeconds, MAX_RETRY_AFTER_SECONDS) * 1000;
+    return asked + (asked / 2) * random();
   }
   const baseMs = options.baseMs ?? DEFAULT_BACKOFF_BASE_MS;
   const maxMs = options.maxMs ?? DEFAULT_BACKOFF_MAX_MS;
-  const random = options.random ?? Math.random;
   // 2^attempt overflows to Infinity for large attempts; min() keeps it finite.
   const step = Math.min(maxMs, baseMs * 2 ** attempt);
   return step / 2 + (step / 2) * random();

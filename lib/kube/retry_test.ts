@@ -9,10 +9,16 @@ import {
   shouldRetryTransport,
 } from "./retry.ts";
 
-Deno.test("retryDelayMs() honours retryAfterSeconds and caps it", () => {
-  assert.equal(retryDelayMs(0, { retryAfterSeconds: 3 }), 3000);
+Deno.test("retryDelayMs() honours retryAfterSeconds, caps it, and spreads retries up to +50%", () => {
+  const low = { random: () => 0 };
+  assert.equal(retryDelayMs(0, { ...low, retryAfterSeconds: 3 }), 3000);
+  assert.equal(retryDelayMs(0, { random: () => 0.999999, retryAfterSeconds: 2 }) < 3000, true);
+  assert.equal(retryDelayMs(0, { random: () => 0.5, retryAfterSeconds: 2 }), 2500);
   assert.equal(retryDelayMs(4, { retryAfterSeconds: 0 }), 0);
-  assert.equal(retryDelayMs(0, { retryAfterSeconds: 3600 }), MAX_RETRY_AFTER_SECONDS * 1000);
+  assert.equal(
+    retryDelayMs(0, { ...low, retryAfterSeconds: 3600 }),
+    MAX_RETRY_AFTER_SECONDS * 1000,
+  );
 });
 
 Deno.test("retryDelayMs() backs off exponentially with equal jitter up to maxMs", () => {

@@ -201,17 +201,22 @@ export class LocalCluster {
   }
 
   /** Stops a component (SIGTERM, then SIGKILL). */
-  async stopComponent(name: string, signal: Deno.Signal = "SIGTERM"): Promise<void> {
+  async stopComponent(
+    name: string,
+    signal: Deno.Signal = "SIGTERM",
+    graceMs = 5_000,
+  ): Promise<void> {
     const component = this.#components.get(name);
     if (!component) return;
     if (signal === "SIGKILL") component.kill("SIGKILL");
-    await component.stop();
+    await component.stop(graceMs);
     this.#components.delete(name);
   }
 
   /** Stops and starts kube-apiserver on the same port; resolves when it is ready again. */
   async restartApiserver(downMs = 0): Promise<void> {
-    await this.stopComponent("kube-apiserver");
+    // With a watch open kube-apiserver lingers after SIGTERM; 2 s, then SIGKILL.
+    await this.stopComponent("kube-apiserver", "SIGTERM", 2_000);
     if (downMs > 0) await new Promise((r) => setTimeout(r, downMs));
     await this.startComponent("kube-apiserver");
   }
