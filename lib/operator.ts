@@ -26,6 +26,7 @@ import { KubeEventRecorder } from "./kube/event_recorder.ts";
 import { type Resource, resourceLabel, Resources } from "./kube/resource.ts";
 import type { KubeClient, KubeObject } from "./kube/types.ts";
 import { defaultIdentity } from "./leader/identity.ts";
+import { FencedClient } from "./leader/fenced_client.ts";
 import { LeaderElector } from "./leader/leader_elector.ts";
 import type { CacheMetrics, PgopMetrics } from "./metrics/registry.ts";
 import { type HttpServer, serveHttp } from "./metrics/server.ts";
@@ -164,8 +165,14 @@ export function runOperator(
     return counts;
   });
 
-  const events = new KubeEventRecorder(client, { component: "pgop" });
-  const reconciler = new DatabaseReconciler({ client, caches, events });
+  // With leader election, every write is fenced: a replica that cannot be sure it still holds
+  // the Lease (it lost it, or was paused past its renew deadline) sends nothing.
+  let elector: LeaderElector | undefined;
+  const writer: KubeClient = config.leaderElect
+    ? new FencedClient(client, () => elector?.holdsLease() ?? false)
+    : client;
+  const events = new KubeEventRecorder(writer, { component: "pgop" });
+  const reconciler = new DatabaseReconciler({ client: writer, caches, events });
   let current: Controller<Database> | undefined;
   const queueMetrics: WorkQueueMetricsProvider = {
     forQueue: (probe) => {
@@ -197,8 +204,8 @@ export function runOperator(
 
   const election: Election | undefined = config.leaderElect
     ? {
-      campaign: (campaignSignal, lead) =>
-        new LeaderElector({
+      campaign: (campaignSignal, lead) => {
+        elector = new LeaderElector({
           client,
           namespace: config.leaderElectionNamespace,
           name: config.leaderElectionId,
@@ -213,7 +220,9 @@ export function runOperator(
             leaderOn: (name) => metrics.setLeader(name, true),
             leaderOff: (name) => metrics.setLeader(name, false),
           },
-        }).run(campaignSignal),
+        });
+        return elector.run(campaignSignal);
+      },
     }
     : undefined;
   if (!election) metrics.setLeader(config.leaderElectionId, true);

@@ -104,6 +104,8 @@ export class LeaderElector {
   #observed: ObservedLease | undefined;
   /** Monotonic time at which #observed's record last changed (or we wrote it). */
   #observedTime = 0;
+  /** Monotonic time at which the last successful acquire or renew request was sent. */
+  #renewedAt = 0;
   #reportedLeader = "";
   #leadership: AbortController | undefined;
   #running = false;
@@ -150,6 +152,36 @@ export class LeaderElector {
   /** True from acquisition until the leading signal aborts. */
   isLeader(): boolean {
     return this.#leadership !== undefined;
+  }
+
+  /**
+   * The write fence: true while this process leads and its last successful
+   * renewal was sent less than `renewDeadlineMs` ago by the local monotonic
+   * clock. Past that it steps down on the spot (the leading signal aborts, as
+   * when the renew deadline passes) and returns false.
+   *
+   * Call it right before every write made as the leader. The renew-deadline
+   * timer alone cannot stop a process that was paused (SIGSTOP, a frozen VM, a
+   * long GC pause) in time: on resume, I/O that completed during the pause
+   * (watch events, responses) is handled before overdue timers, so reconciles
+   * would write before any timer ran. A standby takes over no sooner than
+   * `leaseDurationMs` (> `renewDeadlineMs`) after it saw that renewal, so a
+   * write this allows cannot fall into another leader's term as long as it
+   * reaches the API server within `leaseDurationMs − renewDeadlineMs` and the
+   * clocks tick at about the same rate.
+   */
+  holdsLease(): boolean {
+    if (!this.#leadership) return false;
+    const sinceMs = this.#o.clock.now() - this.#renewedAt;
+    if (sinceMs < this.#o.renewDeadlineMs) return true;
+    this.#stepDown(
+      new LeadershipLostError(
+        `Lease "${this.#lock.describe()}" last renewed ${
+          Math.round(sinceMs)
+        } ms ago, past the renew deadline of ${this.#o.renewDeadlineMs} ms`,
+      ),
+    );
+    return false;
   }
 
   /** The holder last observed in the Lease; "" when none (or not read yet). */
@@ -233,7 +265,8 @@ export class LeaderElector {
     signal.addEventListener("abort", onAbort, { once: true });
     try {
       for (;;) {
-        if (round.signal.aborted) return false;
+        // Also ends a round when holdsLease() stepped down in between.
+        if (round.signal.aborted || !this.#leadership) return false;
         const renewed = await this.#tryAcquireOrRenew(round.signal);
         this.#reportLeader();
         if (!this.#leadership) return false;
@@ -295,8 +328,10 @@ export class LeaderElector {
   }
 
   async #write(request: () => Promise<ObservedLease>, signal: AbortSignal): Promise<boolean> {
+    const sent = this.#o.clock.now();
     try {
       this.#observe(await request(), true);
+      this.#renewedAt = sent;
       return true;
     } catch (error) {
       this.#failed("write", error, signal);

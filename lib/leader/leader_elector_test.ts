@@ -130,6 +130,33 @@ Deno.test("LeaderElector steps down by renewDeadline when renewals fail; the sta
   await stopAll(clock, b);
 });
 
+Deno.test("LeaderElector.holdsLease() fences writes after a pause, before any overdue timer fires", async () => {
+  // A paused process (SIGSTOP, a frozen VM): monotonic time jumps while no timer has run yet.
+  const fake = new FakeClock();
+  let pausedMs = 0;
+  const clock: Clock = {
+    now: () => fake.now() + pausedMs,
+    wallNow: () => fake.wallNow() + pausedMs,
+    setTimer: (fn, ms) => fake.setTimer(fn, ms),
+    sleep: (ms, signal) => fake.sleep(ms, signal),
+  };
+  const store = new MemoryLeases();
+  const a = candidate(store, fake, "a", { clock });
+  assert.equal(a.elector.holdsLease(), false, "not before it leads");
+  await advance(fake, 5_000); // renewed every 2 s, last at 4 s
+  assert.equal(a.elector.holdsLease(), true);
+  pausedMs = 8_999; // 9.999 s since that renewal: still within the 10 s renew deadline
+  assert.equal(a.elector.holdsLease(), true);
+  pausedMs = 9_000;
+  assert.equal(a.elector.holdsLease(), false);
+  // Stepped down on the spot, synchronously: the leading signal aborted, nothing else ran.
+  assert.ok(a.leading?.aborted);
+  assert.ok(a.leading?.reason instanceof LeadershipLostError);
+  assert.deepEqual(a.events.slice(-3), ["5000 aborted", "5000 off", "5000 stopped"]);
+  assert.ok(!a.elector.isLeader());
+  await stopAll(fake, a);
+});
+
 Deno.test("LeaderElector steps down at the deadline even while a renewal hangs", async () => {
   const clock = new FakeClock();
   const store = new MemoryLeases();

@@ -59,6 +59,7 @@ export interface WaitForLineOptions {
 }
 
 const DEFAULT_WAIT_MS = 30_000;
+const encoder = new TextEncoder();
 const REPO_ROOT = dirname(MAIN_PATH);
 
 /**
@@ -75,6 +76,8 @@ export class PgopProcess {
   readonly #drained: Promise<void>;
   readonly #log: Deno.FsFile;
   #exited: Deno.CommandStatus | undefined;
+  /** Exited, and every line of its output read. */
+  #finished = false;
   #port: number | undefined;
 
   /** Use {@link startPgopProcess}; takes ownership of `log` (closed once the output ended). */
@@ -87,10 +90,10 @@ export class PgopProcess {
       this.#read(child.stdout, "stdout"),
       this.#read(child.stderr, "stderr"),
     ]).then(() => this.#log.close());
-    this.#status = child.status.then((status) => {
-      this.#exited = status;
+    this.#status = child.status.then((status) => (this.#exited = status));
+    Promise.all([this.#status, this.#drained]).then(() => {
+      this.#finished = true;
       this.#notify();
-      return status;
     });
   }
 
@@ -143,9 +146,9 @@ export class PgopProcess {
         const found = this.grep(pattern, next)[0];
         next = this.#lines.length;
         if (found) return finish(undefined, found);
-        if (this.#exited) {
+        if (this.#finished) {
           finish(
-            new Error(`pgop "${this.identity}" exited (${this.#exited.code}) ${this.#tail()}`),
+            new Error(`pgop "${this.identity}" exited (${this.#exited?.code}) ${this.#tail()}`),
           );
         }
       };
@@ -256,7 +259,7 @@ export class PgopProcess {
       }
       const message = typeof record?.message === "string" ? record.message : text;
       this.#lines.push({ at: performance.now(), stream: name, text, record, message });
-      this.#log.writeSync(new TextEncoder().encode(`${text}\n`));
+      this.#log.writeSync(encoder.encode(`${text}\n`));
     };
     try {
       for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
@@ -265,6 +268,8 @@ export class PgopProcess {
         for (const part of parts) add(part);
         this.#notify();
       }
+    } catch {
+      // The pipe broke (the child is gone): there is nothing more to read.
     } finally {
       if (rest) add(rest);
       this.#notify();
@@ -372,17 +377,6 @@ export function metricValue(
   return parseMetrics(text).find((s) =>
     s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v)
   )?.value;
-}
-
-/** The sum of every sample named `name` whose labels satisfy `filter` (0 when none). */
-export function metricSum(
-  text: string,
-  name: string,
-  filter: (labels: Readonly<Record<string, string>>) => boolean = () => true,
-): number {
-  return parseMetrics(text)
-    .filter((s) => s.name === name && filter(s.labels))
-    .reduce((sum, s) => sum + s.value, 0);
 }
 
 /** The Lease pgop campaigns for by default (`--leader-election-id`). */
