@@ -87,7 +87,7 @@ export const USAGE =
   `Usage: pgop [flags]   (every flag can also be set as PGOP_<FLAG>, e.g. PGOP_WORKERS=16)
   --kubeconfig PATH            kubeconfig (default: $KUBECONFIG, ~/.kube/config, in-cluster)
   --context NAME               kubeconfig context
-  --namespaces a,b             namespaces to watch (default: all)
+  --namespaces a,b             namespaces to watch, each with its own watches (default: all)
   --workers N                  concurrent reconciles (default 8)
   --kube-api-qps N, --kube-api-burst N   client-side API rate limit (default 50, 100)
   --queue-qps N, --queue-burst N         overall reconcile rate limit (default 10, 100)

@@ -16,6 +16,7 @@ import {
 } from "./cache/indexers.ts";
 import { Informer } from "./cache/informer.ts";
 import { MutationCache } from "./cache/mutation_cache.ts";
+import { type InformerLike, MultiNamespaceInformer } from "./cache/multi_namespace_informer.ts";
 import type { ReflectorHooks } from "./cache/reflector.ts";
 import type { Config } from "./config.ts";
 import { Controller } from "./controller/controller.ts";
@@ -51,7 +52,7 @@ export const OWNER_INDEX = "owner";
 
 /** A running pgop, as tests see it. */
 export interface RunningOperator {
-  readonly databases: Informer<Database>;
+  readonly databases: InformerLike<Database>;
   readonly manager: Manager;
   readonly server: HttpServer | undefined;
   /** Resolves when pgop has stopped (after its signal aborted). */
@@ -78,14 +79,19 @@ function informer<T extends KubeObject>(
   config: Config,
   metrics: PgopMetrics,
   extra: { labelSelector?: string; indexers: Record<string, (obj: T) => string[]> },
-): Informer<T> {
+): InformerLike<T> {
   const cacheMetrics = metrics.forCache(resourceLabel(resource));
-  const result = new Informer<T>(client, resource, {
-    namespace: config.namespaces[0],
-    labelSelector: extra.labelSelector,
-    indexers: extra.indexers,
-    hooks: cacheHooks(cacheMetrics),
-  });
+  const make = (namespace: string | undefined) =>
+    new Informer<T>(client, resource, {
+      namespace,
+      labelSelector: extra.labelSelector,
+      indexers: extra.indexers,
+      hooks: cacheHooks(cacheMetrics),
+    });
+  // All namespaces, one namespace, or one informer per namespace seen as one.
+  const result: InformerLike<T> = config.namespaces.length <= 1
+    ? make(config.namespaces[0])
+    : new MultiNamespaceInformer(new Map(config.namespaces.map((ns) => [ns, make(ns)])));
   // Handlers run after the store changed, so the count is exact.
   const count = () => cacheMetrics.objects(result.store.size);
   result.addHandler({ onAdd: count, onUpdate: count, onDelete: count });
@@ -121,11 +127,6 @@ export function runOperator(
   signal: AbortSignal,
   options: { serve?: boolean } = {},
 ): RunningOperator {
-  if (config.namespaces.length > 1) {
-    throw new RangeError(
-      "Watching several namespaces is not supported yet: give one, or none for all",
-    );
-  }
   const databases = informer<Database>(client, Resources.databases, config, metrics, {
     indexers: {
       [NAMESPACE_INDEX]: namespaceIndexer,
