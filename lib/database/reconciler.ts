@@ -9,6 +9,7 @@
  * | ---------------------------------- | ------------------------------------ | ----------------------------- |
  * | new Database                       | 4 creates, status (Creating)         | success                       |
  * | everything in place                | none                                 | success                       |
+ * | a child of a reconciled one missing | 1 read of the Database, then create | success                      |
  * | invalid spec                       | status (InvalidSpec), Warning event   | terminal (until the spec changes) |
  * | child name taken by a foreign object | status (ChildConflict), Warning event | requeue after 30 s            |
  * | API error                          | status (Degraded) if it changed      | error (retried with backoff)  |
@@ -23,6 +24,7 @@ import type { Reconciler, ReconcileRequest, ReconcileResult } from "../controlle
 import { TerminalError } from "../controller/reconciler.ts";
 import type { EventRecorder } from "../kube/event_recorder.ts";
 import { type Resource, Resources } from "../kube/resource.ts";
+import { isNotFound } from "../kube/errors.ts";
 import type { KubeClient, KubeObject } from "../kube/types.ts";
 import { type ChildOutcome, ensureChild } from "./children.ts";
 import { generatePassword } from "./password.ts";
@@ -61,6 +63,19 @@ class ChildBlocked extends Error {
   override readonly name = "ChildBlocked";
 }
 
+/** The Database was deleted (or replaced) after the cache last saw it. */
+class DatabaseGone extends Error {
+  override readonly name = "DatabaseGone";
+}
+
+/** One reconcile of one Database. */
+interface Round {
+  readonly db: Database;
+  readonly signal: AbortSignal;
+  /** Whether the Database still exists, asked at most once per round. */
+  live?: Promise<boolean>;
+}
+
 /** Reconciles Databases. */
 export class DatabaseReconciler implements Reconciler {
   readonly #o: DatabaseReconcilerOptions;
@@ -93,53 +108,48 @@ export class DatabaseReconciler implements Reconciler {
     }
 
     let statefulSet: StatefulSet | undefined;
+    const round: Round = { db, signal };
     try {
       await this.#ensure(
+        round,
         Resources.secrets,
-        db,
         this.#o.caches.secrets,
         secretName(db),
         (existing) => {
           const password = readPassword(existing as Secret | undefined) ?? this.#newPassword();
           return desiredSecret(db, password);
         },
-        signal,
       );
       await this.#ensure(
+        round,
         Resources.services,
-        db,
         this.#o.caches.services,
         headlessServiceName(db),
         () => desiredHeadlessService(db),
-        signal,
       );
       await this.#ensure(
+        round,
         Resources.services,
-        db,
         this.#o.caches.services,
         clientServiceName(db),
         () => desiredClientService(db),
-        signal,
       );
       statefulSet = await this.#ensure(
+        round,
         Resources.statefulSets,
-        db,
         this.#o.caches.statefulSets,
         statefulSetName(db),
-        (
-          existing,
-        ) =>
+        (existing) =>
           desiredStatefulSet(db, {
             secretName: secretName(db),
             existing: existing as StatefulSet | undefined,
           }),
-        signal,
-      ) as
-        | StatefulSet
-        | undefined;
+      ) as StatefulSet | undefined;
       if (statefulSet) await this.#volumes.grow(db, statefulSet, signal);
     } catch (error) {
       if (signal.aborted) throw error;
+      // Deleted meanwhile; the cache has not caught up yet. Nothing to do.
+      if (error instanceof DatabaseGone) return;
       if (error instanceof ChildBlocked || error instanceof InvalidSecretError) {
         await this.#writeStatus(db, { conflict: error.message }, signal);
         await this.#o.events.record(db, {
@@ -161,14 +171,23 @@ export class DatabaseReconciler implements Reconciler {
 
   /** Ensures one child; returns it (as written or as cached), or throws {@link ChildBlocked}. */
   async #ensure<T extends KubeObject>(
+    round: Round,
     resource: Resource,
-    db: Database,
     cache: MutationCache<T>,
     name: string,
     build: (existing: KubeObject | undefined) => KubeObject,
-    signal: AbortSignal,
   ): Promise<KubeObject | undefined> {
+    const { db, signal } = round;
     const cached = cache.get(`${db.metadata?.namespace}/${name}`);
+    // A child missing from the cache of a Database reconciled before was
+    // deleted — by a person, or by the garbage collector because the Database
+    // is gone and its cache has not caught up. Only the API server can tell;
+    // asking once per reconcile keeps pgop from re-creating children the
+    // collector is deleting. A new Database has nothing to ask about.
+    if (cached === undefined && db.status?.observedGeneration !== undefined) {
+      round.live ??= this.#stillExists(db, signal);
+      if (!(await round.live)) throw new DatabaseGone();
+    }
     const outcome: ChildOutcome = await ensureChild(
       this.#o.client,
       resource,
@@ -180,6 +199,24 @@ export class DatabaseReconciler implements Reconciler {
     if (outcome.kind === "conflict") throw new ChildBlocked(outcome.message);
     if (outcome.kind !== "unchanged") cache.mutated(outcome.object as T, cached);
     return outcome.object;
+  }
+
+  /** Whether `db` (this uid) still exists and is not being deleted, read from the API server. */
+  async #stillExists(db: Database, signal: AbortSignal): Promise<boolean> {
+    try {
+      const live = await this.#o.client.get<Database>(
+        Resources.databases,
+        db.metadata?.name ?? "",
+        {
+          namespace: db.metadata?.namespace,
+          signal,
+        },
+      );
+      return live.metadata?.uid === db.metadata?.uid && !live.metadata?.deletionTimestamp;
+    } catch (error) {
+      if (isNotFound(error)) return false;
+      throw error;
+    }
   }
 
   /** Writes status through the status subresource, only when it changed. */
