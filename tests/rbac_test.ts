@@ -5,46 +5,18 @@
  * 401 or 403; and the same identity is denied what pgop never does.
  */
 import assert from "node:assert/strict";
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { stringify } from "yaml";
 import type { Database } from "../lib/database/types.ts";
 import { type LocalCluster, withCluster } from "./support/cluster.ts";
 import { applyDatabases, databaseManifest, installCrd, startPgop } from "./support/pgop.ts";
+import { installRbac, serviceAccountKubeconfig } from "./support/service_account.ts";
 import { waitUntil } from "./support/wait.ts";
 
-const DEPLOY = fileURLToPath(new URL("../deploy/", import.meta.url));
 const SA = "system:serviceaccount:pgop-system:pgop";
 const DATABASES = [
   { name: "rbac-db-1", namespace: "default" },
   { name: "rbac-db-2", namespace: "default" },
   { name: "rbac-db-3", namespace: "team-a" },
 ];
-
-/** A kubeconfig authenticating with a fresh token of the pgop ServiceAccount. */
-async function serviceAccountKubeconfig(cluster: LocalCluster): Promise<string> {
-  const token = (await cluster.kubectl(["create", "token", "pgop", "-n", "pgop-system"])).trim();
-  assert.match(token, /^[\w-]+\.[\w-]+\.[\w-]+$/, "a JWT");
-  const path = join(cluster.dir, "pgop-sa.kubeconfig");
-  await Deno.writeTextFile(
-    path,
-    stringify({
-      apiVersion: "v1",
-      kind: "Config",
-      clusters: [{
-        name: "local",
-        cluster: {
-          server: cluster.server,
-          "certificate-authority-data": btoa(cluster.certs.pem.ca),
-        },
-      }],
-      users: [{ name: "pgop", user: { token } }],
-      contexts: [{ name: "pgop", context: { cluster: "local", user: "pgop" } }],
-      "current-context": "pgop",
-    }),
-  );
-  return path;
-}
 
 /** `kubectl auth can-i … --as=<pgop's ServiceAccount>`: true for "yes", false for "no". */
 async function canI(cluster: LocalCluster, args: readonly string[]): Promise<boolean> {
@@ -90,13 +62,7 @@ async function getJson(cluster: LocalCluster, args: string[]) {
 Deno.test("deploy/rbac.yaml: pgop runs as its ServiceAccount with no 403, and may do no more", async (t) => {
   await withCluster({}, async (cluster) => {
     await installCrd(cluster);
-    await cluster.kubectl([
-      "apply",
-      "-f",
-      join(DEPLOY, "namespace.yaml"),
-      "-f",
-      join(DEPLOY, "rbac.yaml"),
-    ]);
+    await installRbac(cluster);
     await cluster.kubectl(["create", "namespace", "team-a"]);
     const kubeconfig = await serviceAccountKubeconfig(cluster);
     const pgop = await startPgop(cluster, [

@@ -9,10 +9,7 @@
  *
  * @module
  */
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import type { StatefulSet } from "kubernetes-types/apps/v1.d.ts";
-import { stringify } from "yaml";
 import {
   clientServiceName,
   headlessServiceName,
@@ -22,15 +19,12 @@ import {
 import { type Database, KIND, LABEL_MANAGED_BY, MANAGER_NAME } from "../../lib/database/types.ts";
 import { type Resource, Resources } from "../../lib/kube/resource.ts";
 import type { KubeClient, KubeObject } from "../../lib/kube/types.ts";
-import type { LocalCluster } from "./cluster.ts";
 import { waitUntil } from "./wait.ts";
 
 /** Label selector of everything pgop creates. */
 export const PGOP_CHILDREN = `${LABEL_MANAGED_BY}=${MANAGER_NAME}`;
 /** The identity deploy/rbac.yaml grants pgop's least-privilege role to. */
 export const SERVICE_ACCOUNT = "system:serviceaccount:pgop-system:pgop";
-
-const DEPLOY = fileURLToPath(new URL("../../deploy/", import.meta.url));
 
 /** Resolves after `ms` milliseconds. */
 export function sleep(ms: number): Promise<void> {
@@ -219,41 +213,4 @@ export async function childProblems(
   return problems;
 }
 
-/** Applies deploy/namespace.yaml and deploy/rbac.yaml (pgop's least-privilege identity). */
-export async function installRbac(cluster: LocalCluster): Promise<void> {
-  await cluster.kubectl([
-    "apply",
-    "-f",
-    join(DEPLOY, "namespace.yaml"),
-    "-f",
-    join(DEPLOY, "rbac.yaml"),
-  ]);
-}
-
-/**
- * A kubeconfig authenticating with a fresh token of the pgop ServiceAccount
- * (what a pod gets), as tests/rbac_test.ts does. Call {@link installRbac} first.
- */
-export async function serviceAccountKubeconfig(cluster: LocalCluster): Promise<string> {
-  const token = (await cluster.kubectl(["create", "token", "pgop", "-n", "pgop-system"])).trim();
-  if (!/^[\w-]+\.[\w-]+\.[\w-]+$/.test(token)) throw new Error(`Not a JWT: "${token}"`);
-  const path = join(cluster.dir, "pgop-sa.kubeconfig");
-  await Deno.writeTextFile(
-    path,
-    stringify({
-      apiVersion: "v1",
-      kind: "Config",
-      clusters: [{
-        name: "local",
-        cluster: {
-          server: cluster.server,
-          "certificate-authority-data": btoa(cluster.certs.pem.ca),
-        },
-      }],
-      users: [{ name: "pgop", user: { token } }],
-      contexts: [{ name: "pgop", context: { cluster: "local", user: "pgop" } }],
-      "current-context": "pgop",
-    }),
-  );
-  return path;
-}
+export { installRbac, serviceAccountKubeconfig } from "./service_account.ts";
