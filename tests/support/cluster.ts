@@ -15,6 +15,7 @@ import { join } from "node:path";
 import { stringify } from "yaml";
 import { type Binaries, ensureBinaries } from "./binaries.ts";
 import { type ClusterCerts, generateCerts, issueClientCert } from "./certs.ts";
+import { apiserverArgs, controllerManagerArgs, etcdArgs, kwokArgs } from "./component_args.ts";
 import { kubeconfigYaml } from "./kubeconfig.ts";
 import { kwokNode, kwokStagesYaml } from "./kwok_stages.ts";
 import { freePorts } from "./ports.ts";
@@ -93,10 +94,10 @@ export class LocalCluster {
     });
     try {
       await cluster.#writeConfig();
-      cluster.#args.set("etcd", cluster.#etcdArgs(etcdPeerPort));
+      cluster.#args.set("etcd", etcdArgs(cluster, etcdPeerPort));
       cluster.#args.set(
         "kube-apiserver",
-        cluster.#apiserverArgs(apiserverPort, options.apiserverArgs ?? []),
+        apiserverArgs(cluster, apiserverPort, options.apiserverArgs ?? []),
       );
       await cluster.startComponent("etcd");
       await cluster.startComponent("kube-apiserver");
@@ -104,13 +105,13 @@ export class LocalCluster {
         await cluster.kubectl(["apply", "--server-side", "-f", manifest]);
       }
       if (options.workloads ?? true) {
-        cluster.#args.set("kube-controller-manager", cluster.#controllerManagerArgs());
+        cluster.#args.set("kube-controller-manager", controllerManagerArgs(cluster));
         cluster.#args.set("kube-scheduler", [
           "--config",
           join(dir, "scheduler.yaml"),
           "--secure-port=0",
         ]);
-        cluster.#args.set("kwok", cluster.#kwokArgs());
+        cluster.#args.set("kwok", kwokArgs(cluster));
         await Promise.all(
           ["kube-controller-manager", "kube-scheduler", "kwok"].map((c) =>
             cluster.startComponent(c)
@@ -298,75 +299,6 @@ export class LocalCluster {
         }],
       }),
     );
-  }
-
-  #etcdArgs(peerPort: number): string[] {
-    const peer = `http://127.0.0.1:${peerPort}`;
-    return [
-      "--name=default",
-      `--data-dir=${join(this.dir, "etcd")}`,
-      `--listen-client-urls=${this.etcdUrl}`,
-      `--advertise-client-urls=${this.etcdUrl}`,
-      `--listen-peer-urls=${peer}`,
-      `--initial-advertise-peer-urls=${peer}`,
-      `--initial-cluster=default=${peer}`,
-      // Throwaway data: skip fsync (envtest does the same); not for real clusters.
-      "--unsafe-no-fsync=true",
-      "--log-level=warn",
-    ];
-  }
-
-  #apiserverArgs(port: number, extra: readonly string[]): string[] {
-    const c = this.certs;
-    return [
-      `--etcd-servers=${this.etcdUrl}`,
-      "--bind-address=127.0.0.1",
-      // Without it the API server looks for a default-route interface and fails on a host without one.
-      "--advertise-address=127.0.0.1",
-      // Endpoints may not point at loopback; no reconciler for the `kubernetes` Service's endpoints.
-      "--endpoint-reconciler-type=none",
-      `--secure-port=${port}`,
-      `--cert-dir=${join(this.dir, "apiserver-certs")}`,
-      `--tls-cert-file=${c.serverCert}`,
-      `--tls-private-key-file=${c.serverKey}`,
-      `--client-ca-file=${c.caCert}`,
-      "--authorization-mode=RBAC",
-      `--service-account-issuer=https://127.0.0.1:${port}`,
-      `--service-account-key-file=${c.serviceAccountKey}`,
-      `--service-account-signing-key-file=${c.serviceAccountKey}`,
-      "--service-cluster-ip-range=10.96.0.0/16",
-      "--allow-privileged=true",
-      "--profiling=false",
-      ...extra,
-    ];
-  }
-
-  #controllerManagerArgs(): string[] {
-    return [
-      `--kubeconfig=${this.kubeconfigPath}`,
-      "--leader-elect=false",
-      "--controllers=*",
-      `--service-account-private-key-file=${this.certs.serviceAccountKey}`,
-      `--root-ca-file=${this.certs.caCert}`,
-      "--use-service-account-credentials=false",
-      "--bind-address=127.0.0.1",
-      "--secure-port=0",
-      // The default 20 QPS would make the control plane, not pgop, the bottleneck in load tests.
-      "--kube-api-qps=500",
-      "--kube-api-burst=1000",
-      "--concurrent-statefulset-syncs=20",
-      "--concurrent-gc-syncs=50",
-    ];
-  }
-
-  #kwokArgs(): string[] {
-    return [
-      `--kubeconfig=${this.kubeconfigPath}`,
-      "--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake",
-      `--config=${join(this.dir, "kwok-stages.yaml")}`,
-      "--cidr=10.244.0.0/16",
-      "--node-ip=10.0.0.1",
-    ];
   }
 
   async #addNodes(count: number): Promise<void> {
