@@ -14,10 +14,12 @@ import { LocalCluster } from "./cluster.ts";
 
 /** Starts a cluster and keeps it until SIGINT/SIGTERM. */
 export async function up(
-  options: { nodes?: number; onReady?: (c: LocalCluster) => Promise<void> } = {},
+  options: { nodes?: number; manifests?: string[]; onReady?: (c: LocalCluster) => Promise<void> } =
+    {},
 ) {
   const cluster = await LocalCluster.start({
     nodes: options.nodes,
+    manifests: options.manifests,
     log: (m) => console.error(`cluster: ${m}`),
   });
   const stopped = Promise.withResolvers<void>();
@@ -42,13 +44,10 @@ export async function up(
 /** `cluster run`: the control plane, the CRD, and pgop as a child process (its logs on this terminal). */
 async function run(pgopArgs: string[]): Promise<void> {
   await up({
+    // Installed before the controller manager starts, so that its garbage
+    // collector watches Databases from the start.
+    manifests: [fileURLToPath(new URL("../../crds/database.yaml", import.meta.url))],
     onReady: async (cluster) => {
-      await cluster.kubectl([
-        "apply",
-        "--server-side",
-        "-f",
-        fileURLToPath(new URL("../../crds/database.yaml", import.meta.url)),
-      ]);
       await cluster.kubectl([
         "wait",
         "--for=condition=Established",
