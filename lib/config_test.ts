@@ -5,7 +5,7 @@ Deno.test("parseConfig() gives the documented defaults", () => {
   const c = parseConfig([], {});
   assert.ok(c !== "help");
   assert.equal(c.workers, 8);
-  assert.equal(c.kubeApiQps, 50);
+  assert.equal(c.kubeApiQps, 200);
   assert.equal(c.metricsPort, 8080);
   assert.equal(c.leaderElect, false);
   assert.equal(c.syncTimeoutMs, 120_000);
