@@ -1,0 +1,96 @@
+/**
+ * pgop's cold start against a cluster that already holds N Databases and
+ * their children: time from process start to synced caches, the no-op
+ * reconcile of every Database that follows (the start-up is a resync with
+ * everything in place), and memory with everything cached.
+ *
+ * @module
+ */
+import { type ChildPgop, startChildPgop } from "../loadtest/sut_child.ts";
+import { totals } from "../loadtest/request_counts.ts";
+import type { SutStats } from "../loadtest/sut.ts";
+
+/** What a cold start measured. Seconds and bytes. */
+export interface ColdStart {
+  /** Databases present. */
+  readonly databases: number;
+  /** Objects in pgop's caches once synced (Databases and children). */
+  readonly cachedObjects: number;
+  /** From spawning the process to `/readyz` answering 200 (caches synced), runtime start included. */
+  readonly processToSyncedSeconds: number;
+  /** pgop's own "Caches synced in N ms" (list and watch of the four caches only). */
+  readonly cacheSyncSeconds?: number;
+  /** From synced to N start-up reconciles done. */
+  readonly resyncSeconds?: number;
+  /** No-op reconcile duration percentiles (histogram of this process: every reconcile was a no-op). */
+  readonly noopReconcileSeconds?: SutStats["reconcileSeconds"];
+  readonly reconciles: number;
+  /** Writes made during the cold start: 0 when the no-op reconciles really were no-ops. */
+  readonly writes: number;
+  readonly reads: number;
+  readonly rssBytes?: number;
+  readonly peakRssBytes?: number;
+  readonly heapUsedBytes?: number;
+}
+
+/** Options of {@link measureColdStart}. */
+export interface ColdStartOptions {
+  readonly kubeconfig: string;
+  /** Databases present (the start-up reconciles to wait for). */
+  readonly databases: number;
+  /** Where the child's log goes (`pgop-cold.log`). */
+  readonly dir: string;
+  readonly args?: readonly string[];
+  /** Settling time after the reconciles, before memory is read (default 2 s). */
+  readonly settleMs?: number;
+}
+
+function sum(record: Readonly<Record<string, number>> | undefined): number {
+  return Object.values(record ?? {}).reduce((a, b) => a + b, 0);
+}
+
+const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Starts pgop as a child against the populated cluster, measures, and stops it. */
+export async function measureColdStart(options: ColdStartOptions): Promise<ColdStart> {
+  const pgop: ChildPgop = await startChildPgop({
+    kubeconfig: options.kubeconfig,
+    args: options.args ?? [],
+    dir: options.dir,
+    logName: "pgop-cold.log",
+  });
+  try {
+    await pgop.waitSynced(300_000);
+    const syncedAt = performance.now();
+    const processToSyncedSeconds = (syncedAt - pgop.spawnedAt) / 1000;
+    let stats = await pgop.stats();
+    const deadline = performance.now() + 600_000;
+    while (sum(stats.reconciles) < options.databases && performance.now() < deadline) {
+      await pause(100);
+      stats = await pgop.stats();
+    }
+    const resyncSeconds = sum(stats.reconciles) >= options.databases
+      ? (performance.now() - syncedAt) / 1000
+      : undefined;
+    await pause(options.settleMs ?? 2000);
+    stats = await pgop.stats();
+    const requests = totals(await pgop.requests());
+    const syncedMs = pgop.cachesSyncedMs();
+    return {
+      databases: options.databases,
+      cachedObjects: sum(stats.cacheObjects),
+      processToSyncedSeconds,
+      cacheSyncSeconds: syncedMs === undefined ? undefined : syncedMs / 1000,
+      resyncSeconds,
+      noopReconcileSeconds: stats.reconcileSeconds,
+      reconciles: sum(stats.reconciles),
+      writes: requests.writes,
+      reads: requests.reads,
+      rssBytes: stats.rssBytes,
+      peakRssBytes: stats.peakRssBytes,
+      heapUsedBytes: stats.heapUsedBytes,
+    };
+  } finally {
+    await pgop.stop();
+  }
+}
