@@ -43,6 +43,9 @@ import type { WorkQueueMetricsProvider } from "./queue/work_queue.ts";
 
 const log = getLogger(["pgop", "operator"]);
 
+/** How long pgop waits for the metrics server's open connections on stop. */
+const SERVER_STOP_MS = 2_000;
+
 /** Children are watched with this selector only: pgop caches nothing it does not manage. */
 export const CHILD_SELECTOR = `${LABEL_MANAGED_BY}=${MANAGER_NAME}`;
 /** Index of Databases by `spec.environment`, for `list({ fields: { "spec.environment": … } })`. */
@@ -265,7 +268,13 @@ export function runOperator(
       await manager.run(signal);
     } finally {
       stop.abort();
-      await server?.finished;
+      // In-flight scrapes finish; a client that keeps its connection busy
+      // must not hold up the exit for long.
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const bound = new Promise<void>((resolve) => (timer = setTimeout(resolve, SERVER_STOP_MS)));
+      await Promise.race([server?.finished, bound]);
+      clearTimeout(timer);
+      log.debug("Metrics server stopped");
     }
   })();
   return { databases, manager, server, finished };

@@ -92,8 +92,10 @@ export class Manager {
     } catch (error) {
       if (!signal.aborted) throw error;
     } finally {
+      log.debug("Controllers stopped; stopping the caches");
       cachesStop.abort();
       await Promise.allSettled(caches);
+      log.debug("Caches stopped");
     }
   }
 

@@ -251,6 +251,11 @@ export class RestClient implements KubeClient, Disposable {
     }
     if (!response.body) return;
     const reader = decodeWatchStream<T>(response.body).getReader();
+    // The transport's own abort wiring covers the request until its headers;
+    // a stream that has started is ended here, or an aborted watch would wait
+    // for the server's next event (a bookmark can be a minute away).
+    const onAbort = () => void reader.cancel().catch(() => {});
+    signal?.addEventListener("abort", onAbort, { once: true });
     try {
       for (;;) {
         const { done, value } = await reader.read();
@@ -261,6 +266,7 @@ export class RestClient implements KubeClient, Disposable {
       if (signal?.aborted) return;
       throw new TransportError(`${call.method} ${call.path}`, err);
     } finally {
+      signal?.removeEventListener("abort", onAbort);
       // Releases the connection when the consumer stops early. On a stream that
       // already failed, cancel() rejects with the error handled just above.
       await reader.cancel().catch(() => {});

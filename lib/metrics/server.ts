@@ -71,7 +71,15 @@ export function serveHttp(options: ServeHttpOptions): HttpServer {
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new RangeError(`Port must be an integer in 0–65535, got ${port}`);
   }
-  const handler = createHandler(options);
+  const inner = createHandler(options);
+  // A scraper on a keep-alive connection would keep a stopping server serving
+  // (graceful shutdown finishes requests, and each scrape is a new one): once
+  // stopping, every answer closes its connection.
+  const handler = async (request: Request): Promise<Response> => {
+    const response = await inner(request);
+    if (signal.aborted) response.headers.set("Connection", "close");
+    return response;
+  };
   const server = Deno.serve({
     hostname,
     port,
