@@ -22,7 +22,7 @@ export interface BenchOptions {
 
 /** `--help` text. */
 export const BENCH_USAGE = `Usage: deno task bench [flags]
-  --big                  add N=10,000 to the sizes (long: pgop's client QPS makes it ~20 min)
+  --big                  add N=10,000 to the sizes (long: the floor alone took 22 min on 2 CPUs)
   --sizes 100,1000       sizes run with pgop and with the floor (default 100,1000)
   --cold 10000           sizes populated by the floor only, then pgop's cold start and memory
   --steady-seconds S     steady-state window of each pgop run (default 30)
