@@ -25,7 +25,7 @@ import {
   DEFAULT_LEASE_DURATION_MS,
   DEFAULT_RETRY_PERIOD_MS,
   JITTER_FACTOR,
-} from "../lib/leader/leader_elector.ts";
+} from "../lib/leader/elector_options.ts";
 import type { KubeClient } from "../lib/kube/types.ts";
 import { clientFor } from "../tests/support/client.ts";
 import { type LocalCluster, withCluster } from "../tests/support/cluster.ts";

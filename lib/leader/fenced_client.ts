@@ -19,7 +19,7 @@ import type {
   WatchEvent,
   WatchOptions,
 } from "../kube/types.ts";
-import { LeadershipLostError } from "./leader_elector.ts";
+import { LeadershipLostError } from "./elector_options.ts";
 
 /**
  * A {@link KubeClient} whose writes (create, update, apply, patch, delete)

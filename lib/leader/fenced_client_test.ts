@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { Resources } from "../kube/resource.ts";
 import type { KubeClient, KubeObject, ListPage, WatchEvent } from "../kube/types.ts";
 import { FencedClient } from "./fenced_client.ts";
-import { LeadershipLostError } from "./leader_elector.ts";
+import { LeadershipLostError } from "./elector_options.ts";
 
 /** A client that records the methods called and answers with empty objects. */
 function recording(): { client: KubeClient; calls: string[] } {

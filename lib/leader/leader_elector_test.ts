@@ -4,7 +4,8 @@ import type { Clock } from "../clock.ts";
 import { TransportError } from "../kube/errors.ts";
 import { FakeClock, flushMicrotasks } from "../testing/fake_clock.ts";
 import { type MemoryLeaseClient, MemoryLeases } from "../testing/memory_leases.ts";
-import { LeaderElector, type LeaderElectorOptions, LeadershipLostError } from "./leader_elector.ts";
+import { type LeaderElectorOptions, LeadershipLostError } from "./elector_options.ts";
+import { LeaderElector } from "./leader_elector.ts";
 
 /** One candidate process; `events` are "<virtual ms> <what>". */
 interface Candidate {
@@ -328,41 +329,6 @@ Deno.test("LeaderElector never takes over while the holder keeps changing the re
   assert.deepEqual(b.events.slice(-2), ["76000 on", "76000 started"]);
   assert.equal(lease(store).spec?.leaseTransitions, 5);
   await stopAll(clock, b);
-});
-
-Deno.test("LeaderElector validates its options like client-go", () => {
-  const client = new MemoryLeases().client();
-  const base: LeaderElectorOptions = {
-    client,
-    namespace: "ns",
-    name: "pgop",
-    identity: "a",
-    onStartedLeading: () => {},
-    onStoppedLeading: () => {},
-  };
-  const bad: Partial<LeaderElectorOptions>[] = [
-    { leaseDurationMs: 10_000 }, // not above renewDeadline
-    { renewDeadlineMs: 2_400 }, // not above 1.2 × retryPeriod
-    { retryPeriodMs: 0 },
-    { leaseDurationMs: Number.NaN },
-    { renewDeadlineMs: -1 },
-    { identity: "" },
-    { name: "" },
-    { namespace: "" },
-  ];
-  for (const options of bad) {
-    assert.throws(
-      () => new LeaderElector({ ...base, ...options }),
-      RangeError,
-      JSON.stringify(options),
-    );
-  }
-  new LeaderElector({
-    ...base,
-    leaseDurationMs: 3_000,
-    renewDeadlineMs: 2_500,
-    retryPeriodMs: 2_000,
-  });
 });
 
 Deno.test("LeaderElector.run() rejects a second concurrent run", async () => {
