@@ -30,12 +30,8 @@ import type { KubeClient } from "../lib/kube/types.ts";
 import { clientFor } from "../tests/support/client.ts";
 import { type LocalCluster, withCluster } from "../tests/support/cluster.ts";
 import { installCrd } from "../tests/support/pgop.ts";
-import {
-  type PgopProcess,
-  readLease,
-  startPgopProcess,
-  waitForHolder,
-} from "../tests/support/pgop_process.ts";
+import { readLease, waitForHolder } from "../tests/support/lease.ts";
+import { type PgopProcess, startPgopProcess } from "../tests/support/pgop_process.ts";
 import { machineNote } from "./lib/readme.ts";
 import { barChart } from "./lib/svg.ts";
 

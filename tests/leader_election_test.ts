@@ -34,13 +34,8 @@ import type { KubeClient } from "../lib/kube/types.ts";
 import { clientFor } from "./support/client.ts";
 import { withCluster } from "./support/cluster.ts";
 import { applyDatabases, databaseManifest, installCrd } from "./support/pgop.ts";
-import {
-  LEASE_NAME,
-  type PgopProcess,
-  readLease,
-  startPgopProcess,
-  waitForHolder,
-} from "./support/pgop_process.ts";
+import { LEASE_NAME, readLease, waitForHolder } from "./support/lease.ts";
+import { type PgopProcess, startPgopProcess } from "./support/pgop_process.ts";
 import { waitUntil } from "./support/wait.ts";
 
 const SHORT = { leaseMs: 4_000, renewMs: 3_000, retryMs: 1_000 };

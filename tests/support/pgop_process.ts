@@ -16,9 +16,8 @@
  * @module
  */
 import { dirname, join } from "node:path";
-import { isNotFound } from "../../lib/kube/errors.ts";
-import type { KubeClient } from "../../lib/kube/types.ts";
-import { type LeaderElectionRecord, LeaseLock } from "../../lib/leader/lease_lock.ts";
+import { LEASE_NAME } from "./lease.ts";
+import { parseExposition, valueOf } from "./prometheus_text.ts";
 import { MAIN_PATH } from "./pgop.ts";
 import type { LocalCluster } from "./cluster.ts";
 
@@ -200,8 +199,10 @@ export class PgopProcess {
   }
 
   /** `leader_election_master_status{name=lease}` from its /metrics (undefined when absent). */
-  async leaderStatus(lease = "pgop-leader"): Promise<number | undefined> {
-    return metricValue(await this.metrics(), "leader_election_master_status", { name: lease });
+  async leaderStatus(lease = LEASE_NAME): Promise<number | undefined> {
+    return valueOf(parseExposition(await this.metrics()), "leader_election_master_status", {
+      name: lease,
+    });
   }
 
   /** Sends a signal (nothing once the process has exited). */
@@ -340,94 +341,4 @@ export function startPgopProcess(
     // Best effort: only the reaper's safety net depends on it.
   }
   return proc;
-}
-
-/** One sample of a Prometheus text exposition. */
-export interface MetricSample {
-  readonly name: string;
-  readonly labels: Readonly<Record<string, string>>;
-  readonly value: number;
-}
-
-/** Every sample of a Prometheus text exposition (comments skipped). */
-export function parseMetrics(text: string): MetricSample[] {
-  const samples: MetricSample[] = [];
-  for (const line of text.split("\n")) {
-    if (line.startsWith("#")) continue;
-    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?\s+(\S+)/.exec(line);
-    if (!m) continue;
-    const labels: Record<string, string> = {};
-    for (const pair of (m[2] ?? "").matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)) {
-      labels[pair[1]] = pair[2];
-    }
-    samples.push({ name: m[1], labels, value: Number(m[3]) });
-  }
-  return samples;
-}
-
-/**
- * The value of the first sample named `name` whose labels include every pair
- * of `labels`; undefined when there is none.
- */
-export function metricValue(
-  text: string,
-  name: string,
-  labels: Readonly<Record<string, string>> = {},
-): number | undefined {
-  return parseMetrics(text).find((s) =>
-    s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v)
-  )?.value;
-}
-
-/** The Lease pgop campaigns for by default (`--leader-election-id`). */
-export const LEASE_NAME = "pgop-leader";
-/** Its namespace when neither `--leader-election-namespace` nor POD_NAMESPACE is set. */
-export const LEASE_NAMESPACE = "default";
-
-/** The Lease's leader-election record; undefined while the Lease does not exist. */
-export async function readLease(
-  client: KubeClient,
-  lease: { namespace?: string; name?: string } = {},
-): Promise<LeaderElectionRecord | undefined> {
-  const lock = new LeaseLock(client, {
-    namespace: lease.namespace ?? LEASE_NAMESPACE,
-    name: lease.name ?? LEASE_NAME,
-  });
-  try {
-    return (await lock.get()).record;
-  } catch (error) {
-    if (isNotFound(error)) return undefined;
-    throw error;
-  }
-}
-
-/**
- * Polls the Lease every `intervalMs` (default 20) until `accept(holderIdentity)`
- * is true; resolves with the holder and the `performance.now()` of the read
- * that saw it (the moment the poll was sent, so the time is not late by the
- * request's duration). Rejects after `timeoutMs` (default 30 000).
- */
-export async function waitForHolder(
-  client: KubeClient,
-  accept: (holder: string) => boolean,
-  options: { timeoutMs?: number; intervalMs?: number; namespace?: string; name?: string } = {},
-): Promise<{ holder: string; at: number; record: LeaderElectionRecord | undefined }> {
-  const deadline = performance.now() + (options.timeoutMs ?? DEFAULT_WAIT_MS);
-  let last = "(not read)";
-  for (;;) {
-    const at = performance.now();
-    const record = await readLease(client, options);
-    last = record?.holderIdentity ?? "(no Lease)";
-    if (record && accept(record.holderIdentity)) {
-      return { holder: record.holderIdentity, at, record };
-    }
-    if (performance.now() > deadline) {
-      throw new Error(
-        `Timed out after ${
-          options.timeoutMs ?? DEFAULT_WAIT_MS
-        } ms waiting for the Lease holder; last "${last}"`,
-      );
-    }
-    await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 20));
-  }
 }
