@@ -16,11 +16,13 @@ import {
 } from "./cache/indexers.ts";
 import { Informer } from "./cache/informer.ts";
 import { MutationCache } from "./cache/mutation_cache.ts";
+import { memoryDietTransform, type Transform } from "./cache/transform.ts";
 import { type InformerLike, MultiNamespaceInformer } from "./cache/multi_namespace_informer.ts";
 import type { ReflectorHooks } from "./cache/reflector.ts";
 import type { Config } from "./config.ts";
 import { Controller } from "./controller/controller.ts";
 import { type Election, Manager } from "./controller/manager.ts";
+import { projectMetadataOnly, projectStatefulSet } from "./database/projection.ts";
 import { DatabaseReconciler } from "./database/reconciler.ts";
 import { type Database, KIND, LABEL_MANAGED_BY, MANAGER_NAME, PHASES } from "./database/types.ts";
 import { KubeEventRecorder } from "./kube/event_recorder.ts";
@@ -81,7 +83,11 @@ function informer<T extends KubeObject>(
   resource: Resource,
   config: Config,
   metrics: PgopMetrics,
-  extra: { labelSelector?: string; indexers: Record<string, (obj: T) => string[]> },
+  extra: {
+    labelSelector?: string;
+    indexers: Record<string, (obj: T) => string[]>;
+    transform?: Transform<T>;
+  },
 ): InformerLike<T> {
   const cacheMetrics = metrics.forCache(resourceLabel(resource));
   const make = (namespace: string | undefined) =>
@@ -89,6 +95,7 @@ function informer<T extends KubeObject>(
       namespace,
       labelSelector: extra.labelSelector,
       indexers: extra.indexers,
+      transform: extra.transform,
       hooks: cacheHooks(cacheMetrics),
     });
   // All namespaces, one namespace, or one informer per namespace seen as one.
@@ -136,24 +143,29 @@ export function runOperator(
       [ENVIRONMENT_INDEX]: fieldIndexer(ENVIRONMENT_INDEX),
     },
   });
+  // Children are cached as projections (see database/projection.ts): with
+  // thousands of Databases, whole StatefulSets would be most of pgop's memory.
   const childIndexers = { [NAMESPACE_INDEX]: namespaceIndexer, [OWNER_INDEX]: ownerUidIndexer };
   const statefulSets = informer<StatefulSet>(client, Resources.statefulSets, config, metrics, {
     labelSelector: CHILD_SELECTOR,
     indexers: childIndexers,
+    transform: projectStatefulSet,
   });
   const services = informer<Service>(client, Resources.services, config, metrics, {
     labelSelector: CHILD_SELECTOR,
     indexers: childIndexers,
+    transform: projectMetadataOnly,
   });
   const secrets = informer<Secret>(client, Resources.secrets, config, metrics, {
     labelSelector: CHILD_SELECTOR,
     indexers: childIndexers,
+    transform: projectMetadataOnly,
   });
   const caches = {
-    databases: new MutationCache(databases.store),
-    statefulSets: new MutationCache(statefulSets.store),
-    services: new MutationCache(services.store),
-    secrets: new MutationCache(secrets.store),
+    databases: new MutationCache(databases.store, { transform: memoryDietTransform }),
+    statefulSets: new MutationCache(statefulSets.store, { transform: projectStatefulSet }),
+    services: new MutationCache(services.store, { transform: projectMetadataOnly }),
+    secrets: new MutationCache(secrets.store, { transform: projectMetadataOnly }),
   };
   databases.addHandler(caches.databases.handler());
   statefulSets.addHandler(caches.statefulSets.handler());

@@ -104,6 +104,22 @@ Deno.test("Database: children, status, zero writes when idle, stable password, r
         assert.equal(svc.metadata.annotations["team.example.com/owner"], "dba");
       });
 
+      await t.step("a StatefulSet scaled or re-imaged by hand is put back", async () => {
+        await cluster.kubectl(["scale", "statefulset", "test-db-1", "--replicas=0"]);
+        await cluster.kubectl(["set", "image", "statefulset/test-db-1", "postgres=postgres:9"]);
+        await waitUntil("replicas and image put back", async () => {
+          const sts = await getJson(cluster, ["get", "statefulset", "test-db-1"]);
+          return sts.spec.replicas === 1 &&
+            sts.spec.template.spec.containers[0].image === "postgres:14";
+        });
+        // Put back once: the other managers' field sets no longer hold pgop's fields,
+        // and pgop goes back to answering from its cache.
+        await new Promise((r) => setTimeout(r, 1000));
+        const before = pgop.requests.length;
+        await new Promise((r) => setTimeout(r, 1500));
+        assert.deepEqual(pgop.requests.slice(before).filter((r) => r.verb !== "watch"), []);
+      });
+
       await t.step("the password survives a deleted and recreated StatefulSet", async () => {
         await cluster.kubectl(["delete", "statefulset", "test-db-1", "--wait=true"]);
         await waitUntil("StatefulSet recreated and Ready", async () => {

@@ -11,6 +11,7 @@ import { type Clock, realClock } from "../clock.ts";
 import type { KubeObject } from "../kube/types.ts";
 import type { EventHandler } from "./reflector.ts";
 import { objectKey, type StoreReader } from "./store.ts";
+import type { Transform } from "./transform.ts";
 
 /** How long a written object is served at most, in case its event never comes (it was deleted meanwhile). */
 export const DEFAULT_MUTATION_TTL_MS = 30_000;
@@ -28,12 +29,20 @@ export class MutationCache<T extends KubeObject> {
   readonly #clock: Clock;
   readonly #ttlMs: number;
   readonly #written = new Map<string, Written<T>>();
+  readonly #transform: Transform<T>;
 
-  /** Does no I/O; call {@link handler}'s result with the informer's `addHandler`. */
-  constructor(store: StoreReader<T>, options: { clock?: Clock; ttlMs?: number } = {}) {
+  /**
+   * Does no I/O; call {@link handler}'s result with the informer's `addHandler`.
+   * `transform` should be the informer's, so that written objects look like cached ones.
+   */
+  constructor(
+    store: StoreReader<T>,
+    options: { clock?: Clock; ttlMs?: number; transform?: Transform<T> } = {},
+  ) {
     this.#store = store;
     this.#clock = options.clock ?? realClock;
     this.#ttlMs = options.ttlMs ?? DEFAULT_MUTATION_TTL_MS;
+    this.#transform = options.transform ?? ((obj) => obj);
   }
 
   /**
@@ -67,7 +76,7 @@ export class MutationCache<T extends KubeObject> {
   mutated(obj: T, before: T | undefined): void {
     const key = objectKey(obj);
     this.#written.set(key, {
-      obj,
+      obj: this.#transform(obj),
       baseVersion: before?.metadata?.resourceVersion ?? "",
       at: this.#clock.now(),
     });

@@ -46,3 +46,12 @@ Deno.test("MutationCache forgets on delete and after its TTL", async () => {
   assert.equal(cache.get("ns/a"), undefined);
   assert.equal(cache.size, 0);
 });
+
+Deno.test("MutationCache stores written objects through its transform, as the informer would", () => {
+  const store = new IndexedStore<KubeObject>();
+  const cache = new MutationCache(store, {
+    transform: (o) => ({ metadata: o.metadata }),
+  });
+  cache.mutated(obj("5", "large"), undefined);
+  assert.deepEqual(cache.get("ns/a"), { metadata: obj("5").metadata });
+});

@@ -1,15 +1,18 @@
 /**
  * The Database reconciler: for one Database key, reads the cache and makes
  * the Secret, the two Services and the StatefulSet match the spec, then
- * reports status. Desired objects come from pure builders, so "did anything
- * change?" is a comparison against the cache and a reconcile with everything
- * in place makes no request at all.
+ * reports status. Desired objects come from pure builders and every child
+ * carries the hash of the object pgop wrote (see `children.ts`), so "did
+ * anything change?" is a comparison against the cache and a reconcile with
+ * everything in place makes no request at all.
  *
  * | situation                          | writes                               | outcome                       |
  * | ---------------------------------- | ------------------------------------ | ----------------------------- |
  * | new Database                       | 4 creates, status (Creating)         | success                       |
  * | everything in place                | none                                 | success                       |
  * | a child of a reconciled one missing | 1 read of the Database, then create | success                      |
+ * | the spec changed                   | apply of the changed children (a Secret read first), status | success |
+ * | a child changed by another manager | 1 read of it, apply if pgop's fields differ | success             |
  * | invalid spec                       | status (InvalidSpec), Warning event   | terminal (until the spec changes) |
  * | child name taken by a foreign object | status (ChildConflict), Warning event | requeue after 30 s            |
  * | API error                          | status (Degraded) if it changed      | error (retried with backoff)  |
@@ -23,13 +26,13 @@ import type { MutationCache } from "../cache/mutation_cache.ts";
 import type { Reconciler, ReconcileRequest, ReconcileResult } from "../controller/reconciler.ts";
 import { TerminalError } from "../controller/reconciler.ts";
 import type { EventRecorder } from "../kube/event_recorder.ts";
-import { type Resource, Resources } from "../kube/resource.ts";
+import { Resources } from "../kube/resource.ts";
 import { isNotFound } from "../kube/errors.ts";
 import type { KubeClient, KubeObject } from "../kube/types.ts";
-import { type ChildOutcome, ensureChild } from "./children.ts";
+import { type ChildOutcome, type ChildPlan, ensureChild, VerifiedVersions } from "./children.ts";
 import { generatePassword } from "./password.ts";
-import { clientServiceName, headlessServiceName, secretName, statefulSetName } from "./names.ts";
-import { desiredSecret, InvalidSecretError, readPassword } from "./secret.ts";
+import { secretName, statefulSetName } from "./names.ts";
+import { desiredSecret, InvalidSecretError, PASSWORD_MASK, readPassword } from "./secret.ts";
 import { desiredClientService, desiredHeadlessService } from "./services.ts";
 import { desiredStatefulSet } from "./statefulset.ts";
 import { computeStatus, formatTime, type Observed, statusChanged } from "./status.ts";
@@ -82,6 +85,7 @@ export class DatabaseReconciler implements Reconciler {
   readonly #clock: Clock;
   readonly #newPassword: () => string;
   readonly #volumes: VolumeResizer;
+  readonly #verified = new VerifiedVersions();
 
   constructor(options: DatabaseReconcilerOptions) {
     this.#o = options;
@@ -110,41 +114,35 @@ export class DatabaseReconciler implements Reconciler {
     let statefulSet: StatefulSet | undefined;
     const round: Round = { db, signal };
     try {
-      await this.#ensure(
-        round,
-        Resources.secrets,
-        this.#o.caches.secrets,
-        secretName(db),
-        (existing) => {
-          const password = readPassword(existing as Secret | undefined) ?? this.#newPassword();
-          return desiredSecret(db, password);
-        },
-      );
-      await this.#ensure(
-        round,
-        Resources.services,
-        this.#o.caches.services,
-        headlessServiceName(db),
-        () => desiredHeadlessService(db),
-      );
-      await this.#ensure(
-        round,
-        Resources.services,
-        this.#o.caches.services,
-        clientServiceName(db),
-        () => desiredClientService(db),
-      );
-      statefulSet = await this.#ensure(
-        round,
-        Resources.statefulSets,
-        this.#o.caches.statefulSets,
-        statefulSetName(db),
-        (existing) =>
-          desiredStatefulSet(db, {
-            secretName: secretName(db),
-            existing: existing as StatefulSet | undefined,
-          }),
-      ) as StatefulSet | undefined;
+      const secret = secretName(db);
+      await this.#ensure(round, this.#o.caches.secrets, {
+        resource: Resources.secrets,
+        template: desiredSecret(db, PASSWORD_MASK),
+        // The existing Secret is the live one: its password always wins.
+        build: (existing) =>
+          desiredSecret(db, readPassword(existing as Secret | undefined) ?? this.#newPassword()),
+        readsLive: true,
+      });
+      for (const service of [desiredHeadlessService(db), desiredClientService(db)]) {
+        await this.#ensure(round, this.#o.caches.services, {
+          resource: Resources.services,
+          template: service,
+          build: () => service,
+          readsLive: false,
+        });
+      }
+      const stsKey = `${db.metadata?.namespace}/${statefulSetName(db)}`;
+      const building = (existing: KubeObject | undefined) =>
+        desiredStatefulSet(db, {
+          secretName: secret,
+          existing: existing as StatefulSet | undefined,
+        });
+      statefulSet = await this.#ensure(round, this.#o.caches.statefulSets, {
+        resource: Resources.statefulSets,
+        template: building(this.#o.caches.statefulSets.get(stsKey)),
+        build: building,
+        readsLive: false,
+      }) as StatefulSet | undefined;
       if (statefulSet) await this.#volumes.grow(db, statefulSet, signal);
     } catch (error) {
       if (signal.aborted) throw error;
@@ -169,16 +167,14 @@ export class DatabaseReconciler implements Reconciler {
     await this.#writeStatus(db, { statefulSet }, signal);
   }
 
-  /** Ensures one child; returns it (as written or as cached), or throws {@link ChildBlocked}. */
+  /** Ensures one child; returns it (as written, as read, or as cached), or throws {@link ChildBlocked}. */
   async #ensure<T extends KubeObject>(
     round: Round,
-    resource: Resource,
     cache: MutationCache<T>,
-    name: string,
-    build: (existing: KubeObject | undefined) => KubeObject,
+    plan: ChildPlan,
   ): Promise<KubeObject | undefined> {
     const { db, signal } = round;
-    const cached = cache.get(`${db.metadata?.namespace}/${name}`);
+    const cached = cache.get(`${db.metadata?.namespace}/${plan.template.metadata?.name}`);
     // A child missing from the cache of a Database reconciled before was
     // deleted — by a person, or by the garbage collector because the Database
     // is gone and its cache has not caught up. Only the API server can tell;
@@ -190,11 +186,11 @@ export class DatabaseReconciler implements Reconciler {
     }
     const outcome: ChildOutcome = await ensureChild(
       this.#o.client,
-      resource,
+      plan,
       db,
-      build,
       cached,
       signal,
+      this.#verified,
     );
     if (outcome.kind === "conflict") throw new ChildBlocked(outcome.message);
     if (outcome.kind !== "unchanged") cache.mutated(outcome.object as T, cached);

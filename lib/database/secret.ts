@@ -20,6 +20,13 @@ export const SECRET_KEYS = {
   jdbcUri: "jdbc-uri",
 } as const;
 
+/**
+ * Stands for the password in the Secret whose hash pgop stamps on it (see
+ * `children.ts`): the hash must not change with the password, and must not be
+ * derived from it.
+ */
+export const PASSWORD_MASK = "<password>";
+
 /** A Secret that cannot be read as pgop's credentials Secret. */
 export class InvalidSecretError extends Error {
   override readonly name = "InvalidSecretError";

@@ -1,0 +1,122 @@
+import assert from "node:assert/strict";
+import type { StatefulSet } from "kubernetes-types/apps/v1.d.ts";
+import { LAST_APPLIED_ANNOTATION } from "../cache/transform.ts";
+import { desiredHash, stamp } from "./desired_hash.ts";
+import {
+  DESIRED_HASH_ANNOTATION,
+  foreignSpecOwners,
+  projectMetadataOnly,
+  projectStatefulSet,
+} from "./projection.ts";
+import { desiredSecret } from "./secret.ts";
+import { desiredStatefulSet } from "./statefulset.ts";
+import type { Database } from "./types.ts";
+
+const db = {
+  apiVersion: "database.example.com/v1",
+  kind: "Database",
+  metadata: { name: "db", namespace: "ns", uid: "uid-1" },
+  spec: {
+    image: "postgres:14",
+    replicas: 2,
+    databaseName: "db1",
+    username: "admin",
+    storage: { size: "5Gi" },
+  },
+} as Database;
+
+const managedFields = [
+  { manager: "pgop", operation: "Apply", fieldsV1: { "f:spec": {}, "f:metadata": {} } },
+  {
+    manager: "kube-controller-manager",
+    operation: "Update",
+    subresource: "status",
+    fieldsV1: { "f:status": {} },
+  },
+  { manager: "kubectl-label", operation: "Update", fieldsV1: { "f:metadata": {} } },
+  { manager: "kubectl", operation: "Update", subresource: "scale", fieldsV1: { "f:spec": {} } },
+];
+
+Deno.test("foreignSpecOwners() keeps other managers that own more than metadata and status", () => {
+  assert.deepEqual(foreignSpecOwners(managedFields), [
+    { manager: "kubectl", operation: "Update", subresource: "scale" },
+  ]);
+  assert.deepEqual(foreignSpecOwners(undefined), []);
+  // Idempotent: a projected entry (no field set) still counts.
+  assert.deepEqual(foreignSpecOwners(foreignSpecOwners(managedFields)), [
+    { manager: "kubectl", operation: "Update", subresource: "scale" },
+  ]);
+});
+
+Deno.test("projectMetadataOnly() keeps no data: a cached Secret holds no password", () => {
+  const secret = stamp(desiredSecret(db, "s3cret-password"), "h");
+  const live = {
+    ...secret,
+    metadata: {
+      ...secret.metadata,
+      uid: "s-1",
+      resourceVersion: "9",
+      creationTimestamp: "2026-01-01T00:00:00Z",
+      managedFields,
+      annotations: { ...secret.metadata?.annotations, [LAST_APPLIED_ANNOTATION]: "{}" },
+    },
+  };
+  const projected = projectMetadataOnly(live);
+  assert.equal(JSON.stringify(projected).includes("s3cret"), false);
+  assert.deepEqual(projected, {
+    metadata: {
+      name: "db-app",
+      namespace: "ns",
+      uid: "s-1",
+      resourceVersion: "9",
+      labels: secret.metadata?.labels,
+      annotations: { [DESIRED_HASH_ANNOTATION]: "h" },
+      ownerReferences: secret.metadata?.ownerReferences,
+      managedFields: [{ manager: "kubectl", operation: "Update", subresource: "scale" }],
+    },
+  });
+  assert.deepEqual(projectMetadataOnly(projected), projected);
+});
+
+Deno.test("projectStatefulSet() keeps what status and volume growth read, and the builder's input", () => {
+  const desired = desiredStatefulSet(db, { secretName: "db-app" });
+  const live: StatefulSet = {
+    ...desired,
+    metadata: { ...desired.metadata, uid: "u", resourceVersion: "3", generation: 2 },
+    status: {
+      replicas: 2,
+      readyReplicas: 1,
+      updatedReplicas: 2,
+      availableReplicas: 1,
+      currentReplicas: 2,
+      observedGeneration: 2,
+      currentRevision: "db-abc",
+      updateRevision: "db-abc",
+      collisionCount: 0,
+    },
+  };
+  const projected = projectStatefulSet(live);
+  assert.equal(projected.metadata?.generation, 2);
+  assert.equal(projected.spec?.replicas, 2);
+  assert.equal(projected.spec?.template, undefined);
+  assert.deepEqual(projected.status, {
+    replicas: 2,
+    readyReplicas: 1,
+    updatedReplicas: 2,
+    availableReplicas: 1,
+    currentReplicas: 2,
+    observedGeneration: 2,
+  });
+  // The builder reads the claim template's storage back: same desired object, same hash.
+  const rebuilt = desiredStatefulSet(db, { secretName: "db-app", existing: projected });
+  assert.equal(desiredHash(rebuilt), desiredHash(desired));
+  assert.deepEqual(projectStatefulSet(projected), projected);
+});
+
+Deno.test("desiredHash() is stable and follows every field", () => {
+  const a = desiredSecret(db, "x");
+  assert.equal(desiredHash(a), desiredHash(desiredSecret(db, "x")));
+  assert.notEqual(desiredHash(a), desiredHash(desiredSecret(db, "y")));
+  assert.match(desiredHash(a), /^[A-Za-z0-9_-]{22}$/);
+  assert.equal(desiredHash(stamp(a, "h")) === desiredHash(a), false);
+});
