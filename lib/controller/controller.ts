@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { DEFAULT_SLICE_MS, TimeSlice } from "./time_slice.ts";
 import { getLogger } from "@logtape/logtape";
 import { type Clock, realClock } from "../clock.ts";
 import type { Informer } from "../cache/informer.ts";
@@ -72,6 +73,11 @@ export interface ControllerOptions<T extends KubeObject> {
   readonly resyncMs?: number;
   /** Called after each reconcile with its outcome and duration. */
   readonly onReconcile?: (outcome: ReconcileOutcome, seconds: number) => void;
+  /**
+   * Busy time of the workers (real ms) after which they let the event loop
+   * turn (default {@link DEFAULT_SLICE_MS}); 0 = never (tests on a fake clock).
+   */
+  readonly timeSliceMs?: number;
   readonly clock?: Clock;
 }
 
@@ -83,6 +89,8 @@ export class Controller<T extends KubeObject> {
   readonly #clock: Clock;
   readonly #reasons = new Map<string, string>();
   readonly #workers: number;
+  /** Shared by the workers: a burst of no-op reconciles yields to the event loop. */
+  readonly #slice: TimeSlice | undefined;
 
   /** Does no I/O. @throws {RangeError} for invalid options */
   constructor(options: ControllerOptions<T>) {
@@ -96,6 +104,8 @@ export class Controller<T extends KubeObject> {
     this.name = options.name;
     this.#options = options;
     this.#workers = workers;
+    const sliceMs = options.timeSliceMs ?? DEFAULT_SLICE_MS;
+    this.#slice = sliceMs > 0 ? new TimeSlice(sliceMs) : undefined;
     this.#clock = options.clock ?? realClock;
     this.#queue = new RateLimitingQueue<string>({
       name: options.name,
@@ -219,6 +229,7 @@ export class Controller<T extends KubeObject> {
       } finally {
         this.#queue.done(key);
       }
+      await this.#slice?.pause();
     }
   }
 

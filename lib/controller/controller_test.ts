@@ -48,6 +48,7 @@ function harness(
     reconciler: { reconcile: (r, s) => reconcile(r, s) as Promise<void> },
     priority: (obj) => (obj.metadata?.labels?.new ? "high" : "normal"),
     onReconcile: (o) => outcomes.push(o),
+    timeSliceMs: 0,
   });
   return { clock, primary, owned, controller, outcomes };
 }
