@@ -14,9 +14,11 @@ COPY crds/ crds/
 # permissions pgop needs: network (API server, metrics port), reading the
 # service-account credentials (and a kubeconfig mounted under /etc/pgop), the
 # environment, and the host name for the leader identity.
-# tests/main_test.ts runs main.ts with exactly these flags.
+# tests/main_test.ts runs main.ts with exactly these flags. The V8 flag keeps
+# the young generation small (tests/support/pgop_runtime.ts says why).
 RUN deno install --frozen --entrypoint main.ts
 RUN deno compile --frozen --no-prompt \
+      --v8-flags=--max-semi-space-size=2 \
       --allow-net \
       --allow-read=/var/run/secrets/kubernetes.io/serviceaccount,/etc/pgop \
       --allow-env \

@@ -2,7 +2,8 @@
  * The floor: the least work that gives every Database what pgop gives it,
  * with no cache diffing, no queue semantics and no client-side rate limit.
  * It watches Databases, creates exactly pgop's four children (from pgop's own
- * pure builders, with a fixed password), writes status Creating, and Ready
+ * pure builders, with a fixed password, the same hash annotations and field
+ * manager), writes status Creating, and Ready
  * once the StatefulSet (followed with its own watch) is rolled out — so a
  * load test can say how close pgop gets to what this API server and etcd can
  * do on this machine.
@@ -10,28 +11,25 @@
  * @module
  */
 import type { StatefulSet } from "kubernetes-types/apps/v1.d.ts";
-import { desiredSecret } from "../../lib/database/secret.ts";
-import { desiredClientService, desiredHeadlessService } from "../../lib/database/services.ts";
-import { desiredStatefulSet } from "../../lib/database/statefulset.ts";
-import { secretName } from "../../lib/database/names.ts";
+import { desiredHash, stamp } from "../../lib/database/desired_hash.ts";
+import { childPlans } from "../../lib/database/plans.ts";
 import { computeStatus, formatTime } from "../../lib/database/status.ts";
 import {
   API_VERSION,
   type Database,
   type DatabasePhase,
+  FIELD_MANAGER,
   KIND,
   LABEL_MANAGED_BY,
   MANAGER_NAME,
 } from "../../lib/database/types.ts";
 import { isAlreadyExists } from "../../lib/kube/errors.ts";
-import { type Resource, Resources } from "../../lib/kube/resource.ts";
-import type { KubeClient, KubeObject } from "../../lib/kube/types.ts";
+import { Resources } from "../../lib/kube/resource.ts";
+import type { KubeClient } from "../../lib/kube/types.ts";
 import { type Change, listWatch } from "./list_watch.ts";
 
 /** The password every floor Secret gets (the floor measures the API server, not crypto). */
 export const FLOOR_PASSWORD = "floor-password-0123456789abcdef";
-/** Field manager of the floor's writes. */
-export const FLOOR_FIELD_MANAGER = "pgop-floor";
 
 /** Wait before a failed work item is tried again. */
 const RETRY_MS = 1000;
@@ -206,19 +204,18 @@ export class FloorWriter {
     const state = this.#states.get(key);
     if (!db || !state || db.metadata?.deletionTimestamp) return;
     if (!state.created) {
-      const children: [Resource, KubeObject][] = [
-        [Resources.secrets, desiredSecret(db, FLOOR_PASSWORD)],
-        [Resources.services, desiredHeadlessService(db)],
-        [Resources.services, desiredClientService(db)],
-        [Resources.statefulSets, desiredStatefulSet(db, { secretName: secretName(db) })],
-      ];
-      for (const [resource, object] of children) {
+      // pgop's own plans, stamped with the same hashes: exactly pgop's objects.
+      const plans = childPlans(db, { newPassword: () => FLOOR_PASSWORD });
+      for (const plan of plans) {
         try {
-          const created = await this.#o.client.create(resource, object, {
-            fieldManager: FLOOR_FIELD_MANAGER,
+          const object = stamp(plan.build(undefined), desiredHash(plan.template));
+          const created = await this.#o.client.create(plan.resource, object, {
+            fieldManager: FIELD_MANAGER,
             signal,
           });
-          if (resource === Resources.statefulSets) state.statefulSet = created as StatefulSet;
+          if (plan.resource === Resources.statefulSets) {
+            state.statefulSet = created as StatefulSet;
+          }
         } catch (error) {
           if (!isAlreadyExists(error)) throw error;
         }
@@ -234,7 +231,7 @@ export class FloorWriter {
       metadata: { name: db.metadata?.name, namespace: db.metadata?.namespace },
       status,
     } as Database, {
-      fieldManager: FLOOR_FIELD_MANAGER,
+      fieldManager: FIELD_MANAGER,
       force: true,
       subresource: "status",
       signal,

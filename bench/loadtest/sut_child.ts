@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { pgopRunFlags } from "../../tests/support/pgop_runtime.ts";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { freePorts } from "../../tests/support/ports.ts";
@@ -67,10 +68,7 @@ export async function startChildPgop(options: ChildPgopOptions): Promise<ChildPg
   const command = new Deno.Command(Deno.execPath(), {
     args: [
       "run",
-      "--allow-net",
-      "--allow-read",
-      "--allow-env",
-      "--allow-sys",
+      ...pgopRunFlags(),
       ...(options.cpuProfile ? [`--inspect=${inspect}`] : []),
       join(REPO_ROOT, "main.ts"),
       `--kubeconfig=${options.kubeconfig}`,

@@ -26,15 +26,14 @@ import type { MutationCache } from "../cache/mutation_cache.ts";
 import type { Reconciler, ReconcileRequest, ReconcileResult } from "../controller/reconciler.ts";
 import { TerminalError } from "../controller/reconciler.ts";
 import type { EventRecorder } from "../kube/event_recorder.ts";
-import { Resources } from "../kube/resource.ts";
+import { type Resource, Resources } from "../kube/resource.ts";
 import { isNotFound } from "../kube/errors.ts";
 import type { KubeClient, KubeObject } from "../kube/types.ts";
 import { type ChildOutcome, type ChildPlan, ensureChild, VerifiedVersions } from "./children.ts";
 import { generatePassword } from "./password.ts";
-import { secretName, statefulSetName } from "./names.ts";
-import { desiredSecret, InvalidSecretError, PASSWORD_MASK, readPassword } from "./secret.ts";
-import { desiredClientService, desiredHeadlessService } from "./services.ts";
-import { desiredStatefulSet } from "./statefulset.ts";
+import { statefulSetName } from "./names.ts";
+import { childPlans } from "./plans.ts";
+import { InvalidSecretError } from "./secret.ts";
 import { computeStatus, formatTime, type Observed, statusChanged } from "./status.ts";
 import { API_VERSION, type Database, FIELD_MANAGER, KIND } from "./types.ts";
 import { problemMessages, validateSpec } from "./validation.ts";
@@ -114,35 +113,14 @@ export class DatabaseReconciler implements Reconciler {
     let statefulSet: StatefulSet | undefined;
     const round: Round = { db, signal };
     try {
-      const secret = secretName(db);
-      await this.#ensure(round, this.#o.caches.secrets, {
-        resource: Resources.secrets,
-        template: desiredSecret(db, PASSWORD_MASK),
-        // The existing Secret is the live one: its password always wins.
-        build: (existing) =>
-          desiredSecret(db, readPassword(existing as Secret | undefined) ?? this.#newPassword()),
-        readsLive: true,
-      });
-      for (const service of [desiredHeadlessService(db), desiredClientService(db)]) {
-        await this.#ensure(round, this.#o.caches.services, {
-          resource: Resources.services,
-          template: service,
-          build: () => service,
-          readsLive: false,
-        });
+      const cached = this.#o.caches.statefulSets.get(
+        `${db.metadata?.namespace}/${statefulSetName(db)}`,
+      );
+      const plans = childPlans(db, { statefulSet: cached, newPassword: this.#newPassword });
+      for (const plan of plans) {
+        const child = await this.#ensure(round, this.#cacheOf(plan.resource), plan);
+        if (plan.resource === Resources.statefulSets) statefulSet = child as StatefulSet;
       }
-      const stsKey = `${db.metadata?.namespace}/${statefulSetName(db)}`;
-      const building = (existing: KubeObject | undefined) =>
-        desiredStatefulSet(db, {
-          secretName: secret,
-          existing: existing as StatefulSet | undefined,
-        });
-      statefulSet = await this.#ensure(round, this.#o.caches.statefulSets, {
-        resource: Resources.statefulSets,
-        template: building(this.#o.caches.statefulSets.get(stsKey)),
-        build: building,
-        readsLive: false,
-      }) as StatefulSet | undefined;
       if (statefulSet) await this.#volumes.grow(db, statefulSet, signal);
     } catch (error) {
       if (signal.aborted) throw error;
@@ -195,6 +173,16 @@ export class DatabaseReconciler implements Reconciler {
     if (outcome.kind === "conflict") throw new ChildBlocked(outcome.message);
     if (outcome.kind !== "unchanged") cache.mutated(outcome.object as T, cached);
     return outcome.object;
+  }
+
+  #cacheOf(resource: Resource): MutationCache<KubeObject> {
+    const { secrets, services, statefulSets } = this.#o.caches;
+    const cache = resource === Resources.secrets
+      ? secrets
+      : resource === Resources.services
+      ? services
+      : statefulSets;
+    return cache as MutationCache<KubeObject>;
   }
 
   /** Whether `db` (this uid) still exists and is not being deleted, read from the API server. */

@@ -11,6 +11,7 @@
 import { fileURLToPath } from "node:url";
 import { ensureBinaries } from "./binaries.ts";
 import { LocalCluster } from "./cluster.ts";
+import { pgopRunFlags } from "./pgop_runtime.ts";
 
 /** Starts a cluster and keeps it until SIGINT/SIGTERM. */
 export async function up(
@@ -62,10 +63,7 @@ async function run(pgopArgs: string[]): Promise<void> {
       const child = new Deno.Command(Deno.execPath(), {
         args: [
           "run",
-          "--allow-net",
-          "--allow-read",
-          "--allow-env",
-          "--allow-sys",
+          ...pgopRunFlags(),
           fileURLToPath(new URL("../../main.ts", import.meta.url)),
           `--kubeconfig=${cluster.kubeconfigPath}`,
           "--metrics-address=127.0.0.1:8080",

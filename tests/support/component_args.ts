@@ -57,12 +57,14 @@ export function apiserverArgs(l: Layout, port: number, extra: readonly string[])
   ];
 }
 
-/** kube-controller-manager with every default controller, no leader election, no serving port. */
+/** kube-controller-manager with the default controllers but the volume binder, no leader election, no serving port. */
 export function controllerManagerArgs(l: Layout): string[] {
   return [
     `--kubeconfig=${l.kubeconfigPath}`,
     "--leader-elect=false",
-    "--controllers=*",
+    // No provisioner here: the volume binder would retry every unbound claim of
+    // every StatefulSet every 15 s, a load on the control plane no real cluster has.
+    "--controllers=*,-persistentvolume-binder-controller",
     `--service-account-private-key-file=${l.certs.serviceAccountKey}`,
     `--root-ca-file=${l.certs.caCert}`,
     "--use-service-account-credentials=false",

@@ -13,14 +13,10 @@
  * @module
  */
 import { MAIN_PATH } from "./pgop.ts";
+import { PGOP_PERMISSIONS, pgopRunFlags } from "./pgop_runtime.ts";
 
 /** The permissions of `deno task pgop`. */
-export const DEFAULT_PERMISSIONS: readonly string[] = [
-  "--allow-net",
-  "--allow-read",
-  "--allow-env",
-  "--allow-sys",
-];
+export const DEFAULT_PERMISSIONS: readonly string[] = PGOP_PERMISSIONS;
 
 /** Options of {@link PgopChild.start}. */
 export interface PgopChildOptions {
@@ -72,7 +68,7 @@ export class PgopChild {
         "run",
         "--frozen",
         "--no-prompt",
-        ...(options.permissions ?? DEFAULT_PERMISSIONS),
+        ...pgopRunFlags(options.permissions ?? DEFAULT_PERMISSIONS),
         MAIN_PATH,
         ...args,
       ],

@@ -15,6 +15,7 @@
  *
  * @module
  */
+import { pgopRunFlags } from "./pgop_runtime.ts";
 import { dirname, join } from "node:path";
 import { LEASE_NAME } from "./lease.ts";
 import { parseExposition, valueOf } from "./prometheus_text.ts";
@@ -305,10 +306,7 @@ export function startPgopProcess(
   const logFile = join(options.logDir ?? cluster.dir, `pgop-${options.identity}.log`);
   const args = [
     "run",
-    "--allow-net",
-    "--allow-read",
-    "--allow-env",
-    "--allow-sys",
+    ...pgopRunFlags(),
     `--config=${join(REPO_ROOT, "deno.json")}`,
     MAIN_PATH,
     `--kubeconfig=${options.kubeconfig ?? cluster.kubeconfigPath}`,
