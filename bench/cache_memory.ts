@@ -1,7 +1,9 @@
 /**
  * Memory per cached object: the V8 heap an informer's store holds per
- * Database and per StatefulSet, with pgop's memory-diet transform (drop
- * `managedFields` and the last-applied annotation) and without it.
+ * Database, StatefulSet, Secret and Service, as pgop caches them (Databases
+ * with the memory diet, children as projections: lib/operator.ts
+ * `CACHE_TRANSFORMS`), with the memory diet only (drop `managedFields` and the
+ * last-applied annotation), and whole.
  *
  *   deno run -A --v8-flags=--expose-gc bench/cache_memory.ts [--count 2000]
  *
@@ -12,9 +14,11 @@
 import { parseArgs } from "node:util";
 import { Informer } from "../lib/cache/informer.ts";
 import { fieldIndexer, namespaceIndexer, ownerUidIndexer } from "../lib/cache/indexers.ts";
-import { memoryDietTransform } from "../lib/cache/transform.ts";
-import { desiredStatefulSet } from "../lib/database/statefulset.ts";
-import type { Database } from "../lib/database/types.ts";
+import { memoryDietTransform, type Transform } from "../lib/cache/transform.ts";
+import { desiredHash, stamp } from "../lib/database/desired_hash.ts";
+import { childPlans } from "../lib/database/plans.ts";
+import { type Database, FIELD_MANAGER } from "../lib/database/types.ts";
+import { CACHE_TRANSFORMS, CHILD_SELECTOR } from "../lib/operator.ts";
 import { type Resource, Resources } from "../lib/kube/resource.ts";
 import type { KubeClient, KubeObject } from "../lib/kube/types.ts";
 import { withCluster } from "../tests/support/cluster.ts";
@@ -52,16 +56,32 @@ async function inParallel(
   }));
 }
 
+/** How a cache keeps objects. */
+type Mode = "pgop" | "diet" | "whole";
+
+// Each is typed for its own kind; here every store holds KubeObjects.
+const PGOP_TRANSFORMS = {
+  databases: CACHE_TRANSFORMS.databases,
+  statefulsets: CACHE_TRANSFORMS.statefulSets,
+  secrets: CACHE_TRANSFORMS.secrets,
+  services: CACHE_TRANSFORMS.services,
+} as unknown as Record<string, Transform<KubeObject>>;
+
 /** Heap bytes per object of a synced informer over `resource`. */
 async function bytesPerObject(
   client: KubeClient,
   resource: Resource,
-  diet: boolean,
+  mode: Mode,
 ): Promise<number> {
   const before = await settle();
   const stop = new AbortController();
   const informer = new Informer<KubeObject>(client, resource, {
-    transform: diet ? memoryDietTransform : (o) => o,
+    transform: mode === "pgop"
+      ? PGOP_TRANSFORMS[resource.plural]
+      : mode === "diet"
+      ? memoryDietTransform
+      : (o) => o,
+    labelSelector: resource === Resources.databases ? undefined : CHILD_SELECTOR,
     indexers: {
       namespace: namespaceIndexer,
       owner: ownerUidIndexer,
@@ -79,6 +99,13 @@ async function bytesPerObject(
   return (after - before) / size;
 }
 
+const RESOURCES = [
+  Resources.databases,
+  Resources.statefulSets,
+  Resources.secrets,
+  Resources.services,
+];
+
 await withCluster({ workloads: false, manifests: [CRD_PATH] }, async (cluster) => {
   const client = await clientFor(cluster);
   await cluster.kubectl([
@@ -88,23 +115,27 @@ await withCluster({ workloads: false, manifests: [CRD_PATH] }, async (cluster) =
   ]);
   await inParallel(count, 32, async (i) => {
     const db = await client.create<Database>(Resources.databases, databaseManifest(`db-${i}`));
-    // A StatefulSet as pgop writes it, then touched by a second manager, as in a real cluster.
-    const sts = desiredStatefulSet(db, { secretName: `db-${i}-app` });
-    await client.create(Resources.statefulSets, sts, {
-      namespace: "default",
-      fieldManager: "pgop",
-    });
+    // The children as pgop writes them (Services: only the client one, so that
+    // each kind has `count` objects).
+    for (const plan of childPlans(db, { newPassword: () => `password-${i}` })) {
+      if (plan.template.metadata?.name?.endsWith("-headless")) continue;
+      await client.create(plan.resource, stamp(plan.build(undefined), desiredHash(plan.template)), {
+        namespace: "default",
+        fieldManager: FIELD_MANAGER,
+      });
+    }
+    // Then touched by a second manager, as in a real cluster.
     await client.patch(Resources.statefulSets, `db-${i}`, {
       metadata: { annotations: { "example.com/touched-by": "another-tool" } },
     }, { namespace: "default", type: "merge", fieldManager: "another-tool" });
   });
-  const rows: Array<{ resource: string; diet: boolean; bytes: number }> = [];
-  for (const resource of [Resources.databases, Resources.statefulSets]) {
-    for (const diet of [true, false]) {
+  const rows: Array<{ resource: string; mode: Mode; bytes: number }> = [];
+  for (const resource of RESOURCES) {
+    for (const mode of ["pgop", "diet", "whole"] as const) {
       rows.push({
         resource: resource.plural,
-        diet,
-        bytes: await bytesPerObject(client, resource, diet),
+        mode,
+        bytes: await bytesPerObject(client, resource, mode),
       });
     }
   }
@@ -115,22 +146,30 @@ await withCluster({ workloads: false, manifests: [CRD_PATH] }, async (cluster) =
     "bench/results/cache_memory.json",
     JSON.stringify({ machine, count, rows }, null, 2),
   );
-  const kb = (b: number) => (b / 1024).toFixed(1);
-  const get = (r: string, d: boolean) =>
-    rows.find((x) => x.resource === r && x.diet === d)?.bytes ?? 0;
+  const kb = (b: number) => (b / 1024).toFixed(2);
+  const get = (r: string, m: Mode) =>
+    rows.find((x) => x.resource === r && x.mode === m)?.bytes ?? 0;
+  const perDatabase = (m: Mode) =>
+    get("databases", m) + get("statefulsets", m) + get("secrets", m) + 2 * get("services", m);
   const table = [
     `Heap per cached object, ${count} objects of each kind, measured ${
       new Date().toISOString().slice(0, 10)
     } on ${machine}`,
-    "(`deno run -A --v8-flags=--expose-gc bench/cache_memory.ts`).",
+    "(`deno task bench:cache-memory`). pgop keeps Databases with the memory diet and its children as",
+    "projections (`lib/database/projection.ts`).",
     "",
-    "| object | memory diet (pgop default) | everything kept | saved |",
-    "| --- | ---: | ---: | ---: |",
-    ...["databases", "statefulsets"].map((r) =>
-      `| ${r} | ${kb(get(r, true))} KiB | ${kb(get(r, false))} KiB | ${
-        (100 * (1 - get(r, true) / get(r, false))).toFixed(0)
-      }% |`
+    "| object | as pgop caches it | memory diet only | whole | pgop vs whole |",
+    "| --- | ---: | ---: | ---: | ---: |",
+    ...RESOURCES.map((r) => r.plural).map((r) =>
+      `| ${r} | ${kb(get(r, "pgop"))} KiB | ${kb(get(r, "diet"))} KiB | ${
+        kb(get(r, "whole"))
+      } KiB | ${(100 * (get(r, "pgop") / get(r, "whole"))).toFixed(0)}% |`
     ),
+    `| **a Database and its 4 children** | **${kb(perDatabase("pgop"))} KiB** | ${
+      kb(perDatabase("diet"))
+    } KiB | ${kb(perDatabase("whole"))} KiB | ${
+      (100 * perDatabase("pgop") / perDatabase("whole")).toFixed(0)
+    }% |`,
   ].join("\n");
   await replaceSection("bench/README.md", "cache-memory", table);
   console.log(table);

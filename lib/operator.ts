@@ -55,6 +55,18 @@ export const ENVIRONMENT_INDEX = "spec.environment";
 /** Index of children by the uid of their owners. */
 export const OWNER_INDEX = "owner";
 
+/**
+ * What each cache keeps of an object: Databases whole but for managedFields
+ * (the memory diet), children as projections (see database/projection.ts):
+ * with thousands of Databases, whole StatefulSets would be most of pgop's memory.
+ */
+export const CACHE_TRANSFORMS = {
+  databases: memoryDietTransform<Database>,
+  statefulSets: projectStatefulSet,
+  services: projectMetadataOnly<Service>,
+  secrets: projectMetadataOnly<Secret>,
+} as const;
+
 /** A running pgop, as tests see it. */
 export interface RunningOperator {
   readonly databases: InformerLike<Database>;
@@ -142,30 +154,32 @@ export function runOperator(
       [NAMESPACE_INDEX]: namespaceIndexer,
       [ENVIRONMENT_INDEX]: fieldIndexer(ENVIRONMENT_INDEX),
     },
+    transform: CACHE_TRANSFORMS.databases,
   });
-  // Children are cached as projections (see database/projection.ts): with
-  // thousands of Databases, whole StatefulSets would be most of pgop's memory.
   const childIndexers = { [NAMESPACE_INDEX]: namespaceIndexer, [OWNER_INDEX]: ownerUidIndexer };
   const statefulSets = informer<StatefulSet>(client, Resources.statefulSets, config, metrics, {
     labelSelector: CHILD_SELECTOR,
     indexers: childIndexers,
-    transform: projectStatefulSet,
+    transform: CACHE_TRANSFORMS.statefulSets,
   });
   const services = informer<Service>(client, Resources.services, config, metrics, {
     labelSelector: CHILD_SELECTOR,
     indexers: childIndexers,
-    transform: projectMetadataOnly,
+    transform: CACHE_TRANSFORMS.services,
   });
   const secrets = informer<Secret>(client, Resources.secrets, config, metrics, {
     labelSelector: CHILD_SELECTOR,
     indexers: childIndexers,
-    transform: projectMetadataOnly,
+    transform: CACHE_TRANSFORMS.secrets,
   });
+  // Written objects are kept as the informers would keep them.
   const caches = {
-    databases: new MutationCache(databases.store, { transform: memoryDietTransform }),
-    statefulSets: new MutationCache(statefulSets.store, { transform: projectStatefulSet }),
-    services: new MutationCache(services.store, { transform: projectMetadataOnly }),
-    secrets: new MutationCache(secrets.store, { transform: projectMetadataOnly }),
+    databases: new MutationCache(databases.store, { transform: CACHE_TRANSFORMS.databases }),
+    statefulSets: new MutationCache(statefulSets.store, {
+      transform: CACHE_TRANSFORMS.statefulSets,
+    }),
+    services: new MutationCache(services.store, { transform: CACHE_TRANSFORMS.services }),
+    secrets: new MutationCache(secrets.store, { transform: CACHE_TRANSFORMS.secrets }),
   };
   databases.addHandler(caches.databases.handler());
   statefulSets.addHandler(caches.statefulSets.handler());
