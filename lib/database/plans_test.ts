@@ -1,0 +1,54 @@
+import assert from "node:assert/strict";
+import type { Secret } from "kubernetes-types/core/v1.d.ts";
+import type { StatefulSet } from "kubernetes-types/apps/v1.d.ts";
+import { Resources } from "../kube/resource.ts";
+import { childPlans } from "./plans.ts";
+import { projectStatefulSet } from "./projection.ts";
+import { desiredSecret, PASSWORD_MASK, readPassword } from "./secret.ts";
+import { existingClaimStorage } from "./statefulset.ts";
+import type { Database } from "./types.ts";
+
+const db = {
+  apiVersion: "database.example.com/v1",
+  kind: "Database",
+  metadata: { name: "db", namespace: "ns", uid: "uid-1" },
+  spec: {
+    image: "postgres:14",
+    replicas: 1,
+    databaseName: "db1",
+    username: "admin",
+    storage: { size: "10Gi" },
+  },
+} as Database;
+
+Deno.test("childPlans() makes the Secret, both Services and the StatefulSet, in that order", () => {
+  const plans = childPlans(db, { newPassword: () => "pw" });
+  assert.deepEqual(plans.map((p) => [p.resource.plural, p.template.metadata?.name]), [
+    ["secrets", "db-app"],
+    ["services", "db-headless"],
+    ["services", "db"],
+    ["statefulsets", "db"],
+  ]);
+  assert.deepEqual(plans.map((p) => p.readsLive), [true, false, false, false]);
+});
+
+Deno.test("childPlans() asks for a password only when no Secret exists, and hashes a mask", () => {
+  let asked = 0;
+  const [secret] = childPlans(db, { newPassword: () => (asked++, "new") });
+  assert.equal(readPassword(secret.template as Secret), PASSWORD_MASK);
+  assert.equal(asked, 0);
+  assert.equal(readPassword(secret.build(desiredSecret(db, "kept")) as Secret), "kept");
+  assert.equal(asked, 0);
+  assert.equal(readPassword(secret.build(undefined) as Secret), "new");
+  assert.equal(asked, 1);
+});
+
+Deno.test("childPlans() keeps the cached StatefulSet's claim size (immutable once created)", () => {
+  const [, , , first] = childPlans(db, { newPassword: () => "pw" });
+  const cached = projectStatefulSet(first.build(undefined) as StatefulSet);
+  const grown = { ...db, spec: { ...db.spec, storage: { size: "20Gi" } } } as Database;
+  const [, , , again] = childPlans(grown, { newPassword: () => "pw", statefulSet: cached });
+  assert.equal(again.resource, Resources.statefulSets);
+  assert.equal(existingClaimStorage(again.template as StatefulSet), "10Gi");
+  assert.equal(existingClaimStorage(again.build(cached) as StatefulSet), "10Gi");
+});
