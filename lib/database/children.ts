@@ -23,6 +23,13 @@
  *   `--cascade=orphan` or is being garbage-collected): read, and adopted by applying.
  * - Anything else: a conflict, reported on the Database; never overwritten.
  *
+ * Known limit: another manager that only removes a field pgop set (`kubectl
+ * edit` deleting a key) owns nothing afterwards, so the projection cannot
+ * tell; the field comes back with pgop's next write of that child (a change
+ * of the Database). Changed values are found, as are removed labels and
+ * owner references. The same trade is made by operators that compare an input
+ * hash (the Prometheus operator's StatefulSets), which see no edit at all.
+ *
  * @module
  */
 import { isAlreadyExists, isNotFound } from "../kube/errors.ts";
