@@ -16,13 +16,13 @@ import {
 } from "./cache/indexers.ts";
 import { Informer } from "./cache/informer.ts";
 import { MutationCache } from "./cache/mutation_cache.ts";
-import { memoryDietTransform, type Transform } from "./cache/transform.ts";
+import type { Transform } from "./cache/transform.ts";
 import { type InformerLike, MultiNamespaceInformer } from "./cache/multi_namespace_informer.ts";
 import type { ReflectorHooks } from "./cache/reflector.ts";
 import type { Config } from "./config.ts";
 import { Controller } from "./controller/controller.ts";
 import { type Election, Manager } from "./controller/manager.ts";
-import { projectMetadataOnly, projectStatefulSet } from "./database/projection.ts";
+import { compactDatabase, projectMetadataOnly, projectStatefulSet } from "./database/projection.ts";
 import { DatabaseReconciler } from "./database/reconciler.ts";
 import { type Database, KIND, LABEL_MANAGED_BY, MANAGER_NAME, PHASES } from "./database/types.ts";
 import { KubeEventRecorder } from "./kube/event_recorder.ts";
@@ -57,11 +57,11 @@ export const OWNER_INDEX = "owner";
 
 /**
  * What each cache keeps of an object: Databases whole but for managedFields
- * (the memory diet), children as projections (see database/projection.ts):
+ * (the memory diet, with repeated strings shared), children as projections (see database/projection.ts):
  * with thousands of Databases, whole StatefulSets would be most of pgop's memory.
  */
 export const CACHE_TRANSFORMS = {
-  databases: memoryDietTransform<Database>,
+  databases: compactDatabase,
   statefulSets: projectStatefulSet,
   services: projectMetadataOnly<Service>,
   secrets: projectMetadataOnly<Secret>,

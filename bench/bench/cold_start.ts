@@ -41,13 +41,20 @@ export interface ColdStartOptions {
   /** Where the child's log goes (`pgop-cold.log`). */
   readonly dir: string;
   readonly args?: readonly string[];
-  /** Settling time after the reconciles, before memory is read (default 2 s). */
+  /**
+   * Settling time after the reconciles, before memory is read (default
+   * {@link SETTLE_MS}): V8 keeps the garbage of the start-up until its memory
+   * reducer runs, some 20–30 s after the allocation rate drops.
+   */
   readonly settleMs?: number;
 }
 
 function sum(record: Readonly<Record<string, number>> | undefined): number {
   return Object.values(record ?? {}).reduce((a, b) => a + b, 0);
 }
+
+/** Default settling time before memory is read: steady state, after V8's memory reducer. */
+export const SETTLE_MS = 35_000;
 
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -72,7 +79,7 @@ export async function measureColdStart(options: ColdStartOptions): Promise<ColdS
     const resyncSeconds = sum(stats.reconciles) >= options.databases
       ? (performance.now() - syncedAt) / 1000
       : undefined;
-    await pause(options.settleMs ?? 2000);
+    await pause(options.settleMs ?? SETTLE_MS);
     stats = await pgop.stats();
     const requests = totals(await pgop.requests());
     const syncedMs = pgop.cachesSyncedMs();

@@ -158,3 +158,25 @@ Deno.test("IndexedStore.setResourceVersion() records the last synced version", (
   store.setResourceVersion("42");
   assert.equal(store.resourceVersion, "42");
 });
+
+Deno.test("IndexedStore keeps an index value through one, two, one and no keys", () => {
+  const store = new IndexedStore<KubeObject>({
+    indexers: { team: (o) => o.metadata?.labels?.team ? [o.metadata.labels.team] : [] },
+  });
+  const obj = (name: string, team: string): KubeObject => ({
+    metadata: { namespace: "ns", name, labels: { team } },
+  });
+  const names = () => store.byIndex("team", "a").map((o) => o.metadata?.name).sort();
+  store.upsert(obj("x", "a"));
+  assert.deepEqual(names(), ["x"]);
+  store.upsert(obj("x", "a"));
+  assert.deepEqual(names(), ["x"]);
+  store.upsert(obj("y", "a"));
+  assert.deepEqual(names(), ["x", "y"]);
+  assert.deepEqual(store.list({ index: { name: "team", value: "a" } }).length, 2);
+  store.upsert(obj("x", "b"));
+  assert.deepEqual(names(), ["y"]);
+  store.delete(obj("y", "a"));
+  assert.deepEqual(names(), []);
+  assert.deepEqual(store.byIndex("team", "b").map((o) => o.metadata?.name), ["x"]);
+});

@@ -25,10 +25,39 @@
  * @module
  */
 import type { StatefulSet } from "kubernetes-types/apps/v1.d.ts";
+import type { PersistentVolumeClaim } from "kubernetes-types/core/v1.d.ts";
 import type { ManagedFieldsEntry } from "kubernetes-types/meta/v1.d.ts";
-import { LAST_APPLIED_ANNOTATION, type Transform } from "../cache/transform.ts";
+import { StringPool } from "../cache/string_pool.ts";
+import {
+  LAST_APPLIED_ANNOTATION,
+  memoryDietTransform,
+  type Transform,
+} from "../cache/transform.ts";
 import type { KubeObject, ObjectMeta } from "../kube/types.ts";
-import { FIELD_MANAGER, GROUP } from "./types.ts";
+import { type Database, FIELD_MANAGER, GROUP } from "./types.ts";
+
+/**
+ * Values that repeat across thousands of cached objects (namespaces, label
+ * values, owner kinds, condition texts) are shared (see `string_pool.ts`).
+ */
+const pool = new StringPool();
+
+/** Projected claim templates by name and size: thousands of StatefulSets share a few. */
+const claimTemplates = new Map<string, PersistentVolumeClaim>();
+
+/** The projection of a claim template (frozen, shared; at most 1,000 distinct ones are kept). */
+function claimTemplate(name: string | undefined, storage: string | undefined) {
+  const key = `${name}\u0000${storage}`;
+  let template = claimTemplates.get(key);
+  if (template === undefined) {
+    template = Object.freeze({
+      metadata: Object.freeze({ name }),
+      spec: Object.freeze({ resources: Object.freeze({ requests: Object.freeze({ storage }) }) }),
+    }) as PersistentVolumeClaim;
+    if (claimTemplates.size < 1000) claimTemplates.set(key, template);
+  }
+  return template;
+}
 
 /** Annotation on every child: a hash of the object pgop last wrote (see `desired_hash.ts`). */
 export const DESIRED_HASH_ANNOTATION = `${GROUP}/desired-hash`;
@@ -68,17 +97,23 @@ export function foreignSpecOwners(
 export function projectMetadata(metadata: ObjectMeta | undefined): ObjectMeta {
   const m = metadata ?? {};
   // Built key by key: absent fields stay absent (an undefined property costs memory too).
-  const out: Record<string, unknown> = { name: m.name, namespace: m.namespace };
+  const out: Record<string, unknown> = { name: m.name, namespace: pool.intern(m.namespace) };
   if (m.uid !== undefined) out.uid = m.uid;
   if (m.resourceVersion !== undefined) out.resourceVersion = m.resourceVersion;
   if (m.generation !== undefined) out.generation = m.generation;
   if (m.deletionTimestamp !== undefined) out.deletionTimestamp = m.deletionTimestamp;
-  if (m.labels !== undefined) out.labels = m.labels;
+  if (m.labels !== undefined) out.labels = pool.internValues(m.labels);
   if (m.annotations !== undefined) {
     const { [LAST_APPLIED_ANNOTATION]: _applied, ...annotations } = m.annotations;
     if (Object.keys(annotations).length > 0) out.annotations = annotations;
   }
-  if (m.ownerReferences !== undefined) out.ownerReferences = m.ownerReferences;
+  if (m.ownerReferences !== undefined) {
+    out.ownerReferences = m.ownerReferences.map((ref) => ({
+      ...ref,
+      apiVersion: pool.intern(ref.apiVersion),
+      kind: pool.intern(ref.kind),
+    }));
+  }
   const foreign = foreignSpecOwners(m.managedFields);
   if (foreign.length > 0) out.managedFields = foreign;
   return out as ObjectMeta;
@@ -96,10 +131,9 @@ export const projectStatefulSet: Transform<StatefulSet> = (sts) => {
   if (spec) {
     projected.spec = {
       replicas: spec.replicas,
-      volumeClaimTemplates: spec.volumeClaimTemplates?.map((t) => ({
-        metadata: { name: t.metadata?.name },
-        spec: { resources: { requests: { storage: t.spec?.resources?.requests?.storage } } },
-      })),
+      volumeClaimTemplates: spec.volumeClaimTemplates?.map((t) =>
+        claimTemplate(t.metadata?.name, t.spec?.resources?.requests?.storage)
+      ),
     };
   }
   const status = sts.status;
@@ -115,3 +149,40 @@ export const projectStatefulSet: Transform<StatefulSet> = (sts) => {
   }
   return projected as StatefulSet;
 };
+
+/**
+ * A Database as cached: the memory diet (no managedFields), with the strings
+ * that repeat across Databases shared: namespace, image, environment, phase
+ * and the conditions' texts.
+ */
+export function compactDatabase(db: Database): Database {
+  const slim = memoryDietTransform(db);
+  const out: Record<string, unknown> = { ...slim };
+  if (slim.apiVersion !== undefined) out.apiVersion = pool.intern(slim.apiVersion);
+  if (slim.kind !== undefined) out.kind = pool.intern(slim.kind);
+  const { metadata, spec, status } = slim;
+  if (metadata?.namespace !== undefined) {
+    out.metadata = { ...metadata, namespace: pool.intern(metadata.namespace) };
+  }
+  if (spec !== undefined) {
+    const pooled: Record<string, unknown> = { ...spec, image: pool.intern(spec.image) };
+    if (spec.environment !== undefined) pooled.environment = pool.intern(spec.environment);
+    out.spec = pooled;
+  }
+  if (status !== undefined) {
+    const pooled: Record<string, unknown> = { ...status };
+    if (status.phase !== undefined) pooled.phase = pool.intern(status.phase);
+    if (status.conditions !== undefined) {
+      pooled.conditions = status.conditions.map((c) => ({
+        ...c,
+        type: pool.intern(c.type),
+        status: pool.intern(c.status),
+        reason: pool.intern(c.reason),
+        message: pool.intern(c.message),
+        lastTransitionTime: pool.intern(c.lastTransitionTime),
+      }));
+    }
+    out.status = pooled;
+  }
+  return out as unknown as Database;
+}

@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
 import type { StatefulSet } from "kubernetes-types/apps/v1.d.ts";
-import { LAST_APPLIED_ANNOTATION } from "../cache/transform.ts";
+import { LAST_APPLIED_ANNOTATION, memoryDietTransform } from "../cache/transform.ts";
 import { desiredHash, stamp } from "./desired_hash.ts";
 import {
+  compactDatabase,
   DESIRED_HASH_ANNOTATION,
   foreignSpecOwners,
   projectMetadataOnly,
@@ -119,4 +120,28 @@ Deno.test("desiredHash() is stable and follows every field", () => {
   assert.notEqual(desiredHash(a), desiredHash(desiredSecret(db, "y")));
   assert.match(desiredHash(a), /^[A-Za-z0-9_-]{22}$/);
   assert.equal(desiredHash(stamp(a, "h")) === desiredHash(a), false);
+});
+
+Deno.test("compactDatabase() equals the memory diet, without touching its input", () => {
+  const input = {
+    ...db,
+    metadata: { ...db.metadata, managedFields: managedFields, generation: 1 },
+    spec: { ...db.spec, environment: "production" },
+    status: {
+      phase: "Ready",
+      readyReplicas: 2,
+      conditions: [{
+        type: "Ready",
+        status: "True",
+        reason: "AllReplicasReady",
+        message: "2/2 replicas ready",
+        lastTransitionTime: "2026-11-25T10:00:00Z",
+      }],
+    },
+  } as Database;
+  const copy = structuredClone(input);
+  assert.deepEqual(compactDatabase(input), memoryDietTransform(input));
+  assert.deepEqual(input, copy);
+  const bare = { metadata: { name: "x" }, spec: db.spec } as Database;
+  assert.deepEqual(compactDatabase(bare), bare);
 });
