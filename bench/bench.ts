@@ -9,7 +9,7 @@
  * @module
  */
 import { join } from "node:path";
-import { type ColdStart, measureColdStart } from "./bench/cold_start.ts";
+import { type ColdStart, measureColdStart, pauseControllers } from "./bench/cold_start.ts";
 import { BENCH_USAGE, type BenchOptions, parseBenchOptions } from "./bench/options.ts";
 import { type BenchResults, renderBench, type SizeResult } from "./bench/readme.ts";
 import { replaceSection } from "./lib/readme.ts";
@@ -43,15 +43,20 @@ async function run(
     discardLocalCluster: true,
     afterStop: coldStart
       ? async (ctx) => {
-        ctx.log("measuring pgop's cold start with everything present…");
-        return {
-          coldStart: await measureColdStart({
-            kubeconfig: ctx.target.kubeconfig,
-            databases: options.count,
-            dir: ctx.outDir,
-            args: options.pgopArgs,
-          }),
-        };
+        ctx.log("measuring pgop's cold start with everything present (controllers paused)…");
+        const resume = ctx.target.local ? pauseControllers(ctx.target.local) : undefined;
+        try {
+          return {
+            coldStart: await measureColdStart({
+              kubeconfig: ctx.target.kubeconfig,
+              databases: options.count,
+              dir: ctx.outDir,
+              args: options.pgopArgs,
+            }),
+          };
+        } finally {
+          resume?.();
+        }
       }
       : undefined,
   });
