@@ -9,19 +9,9 @@ import { projectMetadataOnly } from "./projection.ts";
 import { desiredSecret, PASSWORD_MASK, readPassword } from "./secret.ts";
 import { desiredClientService } from "./services.ts";
 import type { Database } from "./types.ts";
+import { sampleDatabase } from "../testing/database_fixture.ts";
 
-const db = {
-  apiVersion: "database.example.com/v1",
-  kind: "Database",
-  metadata: { name: "db", namespace: "ns", uid: "uid-1" },
-  spec: {
-    image: "postgres:14",
-    replicas: 1,
-    databaseName: "db1",
-    username: "admin",
-    storage: { size: "1Gi" },
-  },
-} as Database;
+const db = sampleDatabase();
 
 /** Records calls; `existing` is what the server holds under the child's name. */
 function client(existing: KubeObject | undefined) {

@@ -7,19 +7,9 @@ import { projectStatefulSet } from "./projection.ts";
 import { desiredSecret, PASSWORD_MASK, readPassword } from "./secret.ts";
 import { existingClaimStorage } from "./statefulset.ts";
 import type { Database } from "./types.ts";
+import { sampleDatabase } from "../testing/database_fixture.ts";
 
-const db = {
-  apiVersion: "database.example.com/v1",
-  kind: "Database",
-  metadata: { name: "db", namespace: "ns", uid: "uid-1" },
-  spec: {
-    image: "postgres:14",
-    replicas: 1,
-    databaseName: "db1",
-    username: "admin",
-    storage: { size: "10Gi" },
-  },
-} as Database;
+const db = sampleDatabase({ storage: { size: "10Gi" } });
 
 Deno.test("childPlans() makes the Secret, both Services and the StatefulSet, in that order", () => {
   const plans = childPlans(db, { newPassword: () => "pw" });

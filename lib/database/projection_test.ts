@@ -12,19 +12,9 @@ import {
 import { desiredSecret } from "./secret.ts";
 import { desiredStatefulSet } from "./statefulset.ts";
 import type { Database } from "./types.ts";
+import { sampleDatabase } from "../testing/database_fixture.ts";
 
-const db = {
-  apiVersion: "database.example.com/v1",
-  kind: "Database",
-  metadata: { name: "db", namespace: "ns", uid: "uid-1" },
-  spec: {
-    image: "postgres:14",
-    replicas: 2,
-    databaseName: "db1",
-    username: "admin",
-    storage: { size: "5Gi" },
-  },
-} as Database;
+const db = sampleDatabase({ replicas: 2, storage: { size: "5Gi" } });
 
 const managedFields = [
   { manager: "pgop", operation: "Apply", fieldsV1: { "f:spec": {}, "f:metadata": {} } },
@@ -81,33 +71,24 @@ Deno.test("projectMetadataOnly() keeps no data: a cached Secret holds no passwor
 
 Deno.test("projectStatefulSet() keeps what status and volume growth read, and the builder's input", () => {
   const desired = desiredStatefulSet(db, { secretName: "db-app" });
-  const live: StatefulSet = {
-    ...desired,
-    metadata: { ...desired.metadata, uid: "u", resourceVersion: "3", generation: 2 },
-    status: {
-      replicas: 2,
-      readyReplicas: 1,
-      updatedReplicas: 2,
-      availableReplicas: 1,
-      currentReplicas: 2,
-      observedGeneration: 2,
-      currentRevision: "db-abc",
-      updateRevision: "db-abc",
-      collisionCount: 0,
-    },
-  };
-  const projected = projectStatefulSet(live);
-  assert.equal(projected.metadata?.generation, 2);
-  assert.equal(projected.spec?.replicas, 2);
-  assert.equal(projected.spec?.template, undefined);
-  assert.deepEqual(projected.status, {
+  const counts = {
     replicas: 2,
     readyReplicas: 1,
     updatedReplicas: 2,
     availableReplicas: 1,
     currentReplicas: 2,
     observedGeneration: 2,
-  });
+  };
+  const live: StatefulSet = {
+    ...desired,
+    metadata: { ...desired.metadata, uid: "u", resourceVersion: "3", generation: 2 },
+    status: { ...counts, currentRevision: "db-abc", updateRevision: "db-abc", collisionCount: 0 },
+  };
+  const projected = projectStatefulSet(live);
+  assert.equal(projected.metadata?.generation, 2);
+  assert.equal(projected.spec?.replicas, 2);
+  assert.equal(projected.spec?.template, undefined);
+  assert.deepEqual(projected.status, counts);
   // The builder reads the claim template's storage back: same desired object, same hash.
   const rebuilt = desiredStatefulSet(db, { secretName: "db-app", existing: projected });
   assert.equal(desiredHash(rebuilt), desiredHash(desired));
