@@ -15,7 +15,7 @@ import { parseArgs } from "node:util";
 import { Informer } from "../lib/cache/informer.ts";
 import { fieldIndexer, namespaceIndexer, ownerUidIndexer } from "../lib/cache/indexers.ts";
 import { memoryDietTransform, type Transform } from "../lib/cache/transform.ts";
-import { desiredHash, stamp } from "../lib/database/desired_hash.ts";
+import { objectToCreate } from "../lib/database/children.ts";
 import { childPlans } from "../lib/database/plans.ts";
 import { type Database, FIELD_MANAGER } from "../lib/database/types.ts";
 import { CACHE_TRANSFORMS, CHILD_SELECTOR } from "../lib/operator.ts";
@@ -119,7 +119,7 @@ await withCluster({ workloads: false, manifests: [CRD_PATH] }, async (cluster) =
     // each kind has `count` objects).
     for (const plan of childPlans(db, { newPassword: () => `password-${i}` })) {
       if (plan.template.metadata?.name?.endsWith("-headless")) continue;
-      await client.create(plan.resource, stamp(plan.build(undefined), desiredHash(plan.template)), {
+      await client.create(plan.resource, objectToCreate(plan), {
         namespace: "default",
         fieldManager: FIELD_MANAGER,
       });

@@ -157,34 +157,30 @@ export function runOperator(
     transform: CACHE_TRANSFORMS.databases,
   });
   const childIndexers = { [NAMESPACE_INDEX]: namespaceIndexer, [OWNER_INDEX]: ownerUidIndexer };
-  const statefulSets = informer<StatefulSet>(client, Resources.statefulSets, config, metrics, {
-    labelSelector: CHILD_SELECTOR,
-    indexers: childIndexers,
-    transform: CACHE_TRANSFORMS.statefulSets,
-  });
-  const services = informer<Service>(client, Resources.services, config, metrics, {
-    labelSelector: CHILD_SELECTOR,
-    indexers: childIndexers,
-    transform: CACHE_TRANSFORMS.services,
-  });
-  const secrets = informer<Secret>(client, Resources.secrets, config, metrics, {
-    labelSelector: CHILD_SELECTOR,
-    indexers: childIndexers,
-    transform: CACHE_TRANSFORMS.secrets,
-  });
-  // Written objects are kept as the informers would keep them.
-  const caches = {
-    databases: new MutationCache(databases.store, { transform: CACHE_TRANSFORMS.databases }),
-    statefulSets: new MutationCache(statefulSets.store, {
-      transform: CACHE_TRANSFORMS.statefulSets,
-    }),
-    services: new MutationCache(services.store, { transform: CACHE_TRANSFORMS.services }),
-    secrets: new MutationCache(secrets.store, { transform: CACHE_TRANSFORMS.secrets }),
+  const child = <T extends KubeObject>(resource: Resource, transform: Transform<T>) =>
+    informer<T>(client, resource, config, metrics, {
+      labelSelector: CHILD_SELECTOR,
+      indexers: childIndexers,
+      transform,
+    });
+  const statefulSets = child<StatefulSet>(Resources.statefulSets, CACHE_TRANSFORMS.statefulSets);
+  const services = child<Service>(Resources.services, CACHE_TRANSFORMS.services);
+  const secrets = child<Secret>(Resources.secrets, CACHE_TRANSFORMS.secrets);
+  // pgop's own writes, kept as the informers keep objects, until the informers catch up.
+  const readYourWrites = <T extends KubeObject>(
+    source: InformerLike<T>,
+    transform: Transform<T>,
+  ) => {
+    const cache = new MutationCache(source.store, { transform });
+    source.addHandler(cache.handler());
+    return cache;
   };
-  databases.addHandler(caches.databases.handler());
-  statefulSets.addHandler(caches.statefulSets.handler());
-  services.addHandler(caches.services.handler());
-  secrets.addHandler(caches.secrets.handler());
+  const caches = {
+    databases: readYourWrites(databases, CACHE_TRANSFORMS.databases),
+    statefulSets: readYourWrites(statefulSets, CACHE_TRANSFORMS.statefulSets),
+    services: readYourWrites(services, CACHE_TRANSFORMS.services),
+    secrets: readYourWrites(secrets, CACHE_TRANSFORMS.secrets),
+  };
 
   metrics.setPhaseCounter(() => {
     const counts: Record<string, number> = Object.fromEntries(PHASES.map((p) => [p, 0]));

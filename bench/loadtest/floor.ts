@@ -11,7 +11,7 @@
  * @module
  */
 import type { StatefulSet } from "kubernetes-types/apps/v1.d.ts";
-import { desiredHash, stamp } from "../../lib/database/desired_hash.ts";
+import { objectToCreate } from "../../lib/database/children.ts";
 import { childPlans } from "../../lib/database/plans.ts";
 import { computeStatus, formatTime } from "../../lib/database/status.ts";
 import {
@@ -208,8 +208,7 @@ export class FloorWriter {
       const plans = childPlans(db, { newPassword: () => FLOOR_PASSWORD });
       for (const plan of plans) {
         try {
-          const object = stamp(plan.build(undefined), desiredHash(plan.template));
-          const created = await this.#o.client.create(plan.resource, object, {
+          const created = await this.#o.client.create(plan.resource, objectToCreate(plan), {
             fieldManager: FIELD_MANAGER,
             signal,
           });

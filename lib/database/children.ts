@@ -69,6 +69,11 @@ export interface ChildPlan {
   readonly readsLive: boolean;
 }
 
+/** The object a create of `plan` sends: built with nothing existing, stamped with its hash. */
+export function objectToCreate(plan: ChildPlan): KubeObject {
+  return stamp(plan.build(undefined), desiredHash(plan.template));
+}
+
 /** Whether `obj` was left by an earlier Database of the same name and may be taken over. */
 export function adoptable(obj: KubeObject, db: Database): boolean {
   const labels = obj.metadata?.labels ?? {};

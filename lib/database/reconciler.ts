@@ -156,7 +156,7 @@ export class DatabaseReconciler implements Reconciler {
    */
   async #ensureAll(round: Round, plans: readonly ChildPlan[]): Promise<(KubeObject | undefined)[]> {
     const results = await Promise.allSettled(
-      plans.map((plan) => this.#ensure(round, this.#cacheOf(plan.resource), plan)),
+      plans.map((plan) => this.#ensure(round, plan)),
     );
     const failed = results.find((r) => r.status === "rejected");
     if (failed) throw failed.reason;
@@ -164,12 +164,9 @@ export class DatabaseReconciler implements Reconciler {
   }
 
   /** Ensures one child; returns it (as written, as read, or as cached), or throws {@link ChildBlocked}. */
-  async #ensure<T extends KubeObject>(
-    round: Round,
-    cache: MutationCache<T>,
-    plan: ChildPlan,
-  ): Promise<KubeObject | undefined> {
+  async #ensure(round: Round, plan: ChildPlan): Promise<KubeObject | undefined> {
     const { db, signal } = round;
+    const cache = this.#cacheOf(plan.resource);
     const cached = cache.get(`${db.metadata?.namespace}/${plan.template.metadata?.name}`);
     // A child missing from the cache of a Database reconciled before was
     // deleted — by a person, or by the garbage collector because the Database
@@ -189,7 +186,7 @@ export class DatabaseReconciler implements Reconciler {
       this.#verified,
     );
     if (outcome.kind === "conflict") throw new ChildBlocked(outcome.message);
-    if (outcome.kind !== "unchanged") cache.mutated(outcome.object as T, cached);
+    if (outcome.kind !== "unchanged") cache.mutated(outcome.object, cached);
     return outcome.object;
   }
 
