@@ -18,6 +18,24 @@ function fakeTracker(ready: { n: number; firstStatus?: number }) {
 
 const never = new Promise<void>(() => {});
 
+/** Starts waiting on a fake clock; `outcome()` is undefined until the wait ends. */
+function waitOnFakeClock(
+  ready: { n: number; firstStatus?: number },
+  total: number,
+  limits: { timeoutMs: number; stallMs: number },
+) {
+  const clock = new FakeClock();
+  const { tracker } = fakeTracker(ready);
+  let outcome: string | undefined;
+  waitForReady(tracker, total, {
+    ...limits,
+    tracking: never,
+    signal: new AbortController().signal,
+    clock,
+  }).then((o) => (outcome = o));
+  return { clock, outcome: () => outcome };
+}
+
 Deno.test("waitForReady() resolves ready when every Database is Ready", async () => {
   const { tracker, finish } = fakeTracker({ n: 0 });
   const waiting = waitForReady(tracker, 1, {
@@ -31,66 +49,39 @@ Deno.test("waitForReady() resolves ready when every Database is Ready", async ()
 });
 
 Deno.test("waitForReady() gives up as stalled when the Ready count stops growing", async () => {
-  const clock = new FakeClock();
   const ready = { n: 3 };
-  const { tracker } = fakeTracker(ready);
-  let outcome: string | undefined;
-  waitForReady(tracker, 10, {
-    timeoutMs: 60_000,
-    stallMs: 5_000,
-    tracking: never,
-    signal: new AbortController().signal,
-    clock,
-  }).then((o) => (outcome = o));
+  const { clock, outcome } = waitOnFakeClock(ready, 10, { timeoutMs: 60_000, stallMs: 5_000 });
   await clock.advance(4_000);
   ready.n = 4;
   // The change is seen at the check at 5 s; 5 s without one ends the wait at the check at 11 s.
   await clock.advance(6_000);
-  assert.equal(outcome, undefined);
+  assert.equal(outcome(), undefined);
   await clock.advance(1_000);
-  assert.equal(outcome, "stalled");
+  assert.equal(outcome(), "stalled");
 });
 
 Deno.test("waitForReady() counts first statuses as progress", async () => {
-  const clock = new FakeClock();
   const ready = { n: 0, firstStatus: 0 };
-  const { tracker } = fakeTracker(ready);
-  let outcome: string | undefined;
-  waitForReady(tracker, 10, {
-    timeoutMs: 60_000,
-    stallMs: 5_000,
-    tracking: never,
-    signal: new AbortController().signal,
-    clock,
-  }).then((o) => (outcome = o));
+  const { clock, outcome } = waitOnFakeClock(ready, 10, { timeoutMs: 60_000, stallMs: 5_000 });
   for (let i = 0; i < 10; i++) {
     ready.firstStatus++;
     await clock.advance(1_000);
   }
-  assert.equal(outcome, undefined);
+  assert.equal(outcome(), undefined);
   await clock.advance(7_000);
-  assert.equal(outcome, "stalled");
+  assert.equal(outcome(), "stalled");
 });
 
 Deno.test("waitForReady() gives up at the deadline even while Databases still become Ready", async () => {
-  const clock = new FakeClock();
   const ready = { n: 0 };
-  const { tracker } = fakeTracker(ready);
-  let outcome: string | undefined;
-  waitForReady(tracker, 100, {
-    timeoutMs: 3_500,
-    stallMs: 60_000,
-    tracking: never,
-    signal: new AbortController().signal,
-    clock,
-  }).then((o) => (outcome = o));
+  const { clock, outcome } = waitOnFakeClock(ready, 100, { timeoutMs: 3_500, stallMs: 60_000 });
   for (let i = 0; i < 3; i++) {
     ready.n++;
     await clock.advance(1_000);
   }
-  assert.equal(outcome, undefined);
+  assert.equal(outcome(), undefined);
   await clock.advance(1_000);
-  assert.equal(outcome, "timeout");
+  assert.equal(outcome(), "timeout");
 });
 
 Deno.test("waitForReady() says interrupted when the signal aborts", async () => {
