@@ -26,7 +26,6 @@
  * that another had taken over.
  */
 import assert from "node:assert/strict";
-import { join } from "node:path";
 import type { Secret } from "kubernetes-types/core/v1.d.ts";
 import type { Database } from "../lib/database/types.ts";
 import { Resources } from "../lib/kube/resource.ts";
@@ -34,7 +33,9 @@ import type { KubeClient } from "../lib/kube/types.ts";
 import { clientFor } from "./support/client.ts";
 import { withCluster } from "./support/cluster.ts";
 import { applyDatabases, databaseManifest, installCrd } from "./support/pgop.ts";
-import { LEASE_NAME, readLease, waitForHolder } from "./support/lease.ts";
+import { AuditLog } from "./support/audit.ts";
+import { readLease, waitForHolder } from "./support/lease.ts";
+import { LEASE_AUDIT_POLICY, replicaWrites, writesByNonLeaders } from "./support/lease_audit.ts";
 import { type PgopProcess, startPgopProcess } from "./support/pgop_process.ts";
 import { waitUntil } from "./support/wait.ts";
 
@@ -44,74 +45,6 @@ const DEFAULT_RETRY_MS = 2_000;
 const JITTER = 1.2;
 const RECONCILING = /^Reconciling$/;
 const USER_PREFIX = "pgop-replica-";
-
-/** Writes to the Lease with their body (to see the holder), writes to pgop's objects without. */
-const AUDIT_POLICY = `apiVersion: audit.k8s.io/v1
-kind: Policy
-omitStages: [RequestReceived]
-omitManagedFields: true
-rules:
-  - level: Request
-    verbs: [create, update, patch, delete]
-    resources: [{ group: coordination.k8s.io, resources: [leases] }]
-  - level: Metadata
-    verbs: [create, update, patch, delete]
-    resources:
-      - { group: "", resources: [secrets, services, events] }
-      - { group: apps, resources: [statefulsets] }
-      - { group: database.example.com }
-  - level: None
-`;
-
-/** One audited write. */
-interface AuditedWrite {
-  readonly user: string;
-  readonly verb: string;
-  readonly resource: string;
-  readonly name: string;
-  readonly code: number;
-  /** Epoch ms the API server received the request. */
-  readonly received: number;
-  /** Epoch ms the API server answered it. */
-  readonly completed: number;
-  /** For writes of the Lease: the holder it names. */
-  readonly holder?: string;
-}
-
-async function auditedWrites(path: string): Promise<AuditedWrite[]> {
-  const text = await Deno.readTextFile(path).catch(() => "");
-  return text.split("\n").filter(Boolean).map((line) => JSON.parse(line)).filter((e) =>
-    e.user?.username?.startsWith(USER_PREFIX) && e.stage === "ResponseComplete"
-  ).map((e) => ({
-    user: e.user.username.slice(USER_PREFIX.length),
-    verb: e.verb,
-    resource: e.objectRef?.resource ?? "",
-    name: e.objectRef?.name ?? "",
-    code: e.responseStatus?.code ?? 0,
-    received: Date.parse(e.requestReceivedTimestamp),
-    completed: Date.parse(e.stageTimestamp),
-    holder: e.objectRef?.resource === "leases" && e.objectRef?.name === LEASE_NAME
-      ? e.requestObject?.spec?.holderIdentity ?? ""
-      : undefined,
-  }));
-}
-
-/**
- * Writes to pgop's objects by a process that did not hold the Lease when the
- * API server received them (the holder being the one named by the last
- * successful write of the Lease completed before then).
- */
-function writesByNonLeaders(writes: readonly AuditedWrite[]): string[] {
-  const tenures = writes.filter((w) => w.holder !== undefined && w.code < 300)
-    .sort((a, b) => a.completed - b.completed);
-  const holderAt = (t: number) => tenures.findLast((w) => w.completed <= t)?.holder ?? "";
-  return writes.filter((w) => w.resource !== "leases" && holderAt(w.received) !== w.user)
-    .map((w) =>
-      `${
-        new Date(w.received).toISOString()
-      } ${w.user} ${w.verb} ${w.resource}/${w.name} → ${w.code} (holder "${holderAt(w.received)}")`
-    );
-}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -163,15 +96,10 @@ async function passwords(client: KubeClient): Promise<Map<string, string>> {
 }
 
 Deno.test("leader election: one leader; fail-over on SIGKILL, SIGSTOP and SIGTERM; no stale writer; nothing lost", async (t) => {
-  const auditDir = await Deno.makeTempDir({ prefix: "pgop-audit-" });
-  const auditLog = join(auditDir, "audit.log");
-  await Deno.writeTextFile(join(auditDir, "policy.yaml"), AUDIT_POLICY);
-  const apiserverArgs = [
-    `--audit-policy-file=${join(auditDir, "policy.yaml")}`,
-    `--audit-log-path=${auditLog}`,
-  ];
+  const audit = await AuditLog.withPolicy(LEASE_AUDIT_POLICY);
+  const auditedWrites = async () => replicaWrites(await audit.read(), USER_PREFIX);
   try {
-    await withCluster({ apiserverArgs }, async (cluster) => {
+    await withCluster({ apiserverArgs: audit.apiserverArgs }, async (cluster) => {
       await installCrd(cluster);
       const client = await clientFor(cluster);
       const all: PgopProcess[] = [];
@@ -216,9 +144,7 @@ Deno.test("leader election: one leader; fail-over on SIGKILL, SIGSTOP and SIGTER
           await waitReady(client, names);
           for (const name of names) assert.ok(reconciles(leader, 0, name).length > 0, name);
           const writers = new Set(
-            (await auditedWrites(auditLog)).filter((w) => w.resource !== "leases").map((w) =>
-              w.user
-            ),
+            (await auditedWrites()).filter((w) => w.resource !== "leases").map((w) => w.user),
           );
           assert.deepEqual([...writers], [leader.identity]);
           for (const standby of procs.filter((p) => p !== leader)) {
@@ -275,9 +201,7 @@ Deno.test("leader election: one leader; fail-over on SIGKILL, SIGSTOP and SIGTER
           ]);
           await waitReady(client, ["ha-s1", "ha-1"]);
           await waitUntil("the successor reported the conflict of ha-c1", async () => {
-            const writes = (await auditedWrites(auditLog)).filter((w) =>
-              w.user === successor.identity
-            );
+            const writes = (await auditedWrites()).filter((w) => w.user === successor.identity);
             const status = writes.find((w) => w.resource === "databases" && w.name === "ha-c1");
             // The Event (its name is generated) follows the status write.
             return status !== undefined &&
@@ -294,7 +218,7 @@ Deno.test("leader election: one leader; fail-over on SIGKILL, SIGSTOP and SIGTER
             from: resumedFrom,
           });
           await sleep(3_000); // room for late writes to show
-          const late = (await auditedWrites(auditLog)).filter((w) =>
+          const late = (await auditedWrites()).filter((w) =>
             w.user === paused.identity && w.resource !== "leases" && w.received >= resumedAt
           ).map((w) => `${w.verb} ${w.resource}/${w.name} → ${w.code}`);
           console.log(
@@ -426,7 +350,7 @@ Deno.test("leader election: one leader; fail-over on SIGKILL, SIGSTOP and SIGTER
         );
 
         await step("over the whole run, only the Lease holder of the moment wrote", async () => {
-          const writes = await auditedWrites(auditLog);
+          const writes = await auditedWrites();
           assert.ok(writes.filter((w) => w.resource !== "leases").length > 100);
           assert.deepEqual(writesByNonLeaders(writes), []);
         });
@@ -435,12 +359,12 @@ Deno.test("leader election: one leader; fail-over on SIGKILL, SIGSTOP and SIGTER
         client.close();
       }
       if (failed.length) {
-        throw new Error(`Failed: ${failed.join("; ")} (logs: ${cluster.dir}, ${auditLog})`);
+        throw new Error(`Failed: ${failed.join("; ")} (logs: ${cluster.dir}, ${audit.path})`);
       }
     });
-    await Deno.remove(auditDir, { recursive: true }); // kept when the test failed
+    await audit.remove(); // kept when the test failed
   } catch (error) {
-    console.error(`audit log kept in ${auditLog}`);
+    console.error(`audit log kept in ${audit.path}`);
     throw error;
   }
 });

@@ -30,6 +30,8 @@ export interface AuditedRequest {
   readonly received: number;
   /** Epoch ms the API server answered it. */
   readonly completed: number;
+  /** For a write of a Lease logged with its body (level Request): the holder it names. */
+  readonly leaseHolder?: string;
 }
 
 /** An audit policy file and the log the API server writes with it. */
@@ -50,19 +52,21 @@ export class AuditLog {
   }
 
   /** Writes a policy recording every request of `users` at the Metadata level, nothing else. */
-  static async create(users: readonly string[]): Promise<AuditLog> {
+  static create(users: readonly string[]): Promise<AuditLog> {
     if (users.length === 0) throw new RangeError("Give at least one user to audit");
+    return AuditLog.withPolicy(stringify({
+      apiVersion: "audit.k8s.io/v1",
+      kind: "Policy",
+      omitStages: ["RequestReceived"],
+      omitManagedFields: true,
+      rules: [{ level: "Metadata", users: [...users] }, { level: "None" }],
+    }));
+  }
+
+  /** Writes `policy` (an audit.k8s.io/v1 Policy, YAML) for the API server to log with. */
+  static async withPolicy(policy: string): Promise<AuditLog> {
     const dir = await Deno.makeTempDir({ prefix: "pgop-audit-" });
-    await Deno.writeTextFile(
-      join(dir, "policy.yaml"),
-      stringify({
-        apiVersion: "audit.k8s.io/v1",
-        kind: "Policy",
-        omitStages: ["RequestReceived"],
-        omitManagedFields: true,
-        rules: [{ level: "Metadata", users: [...users] }, { level: "None" }],
-      }),
-    );
+    await Deno.writeTextFile(join(dir, "policy.yaml"), policy);
     return new AuditLog(dir);
   }
 
@@ -81,6 +85,9 @@ export class AuditLog {
         code: e.responseStatus?.code ?? 0,
         received: Date.parse(e.requestReceivedTimestamp),
         completed: Date.parse(e.stageTimestamp),
+        ...(e.objectRef?.resource === "leases" && e.requestObject !== undefined
+          ? { leaseHolder: e.requestObject.spec?.holderIdentity ?? "" }
+          : {}),
       }));
   }
 
