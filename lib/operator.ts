@@ -23,9 +23,11 @@ import type { Config } from "./config.ts";
 import { Controller } from "./controller/controller.ts";
 import { type Election, Manager } from "./controller/manager.ts";
 import { compactDatabase, projectMetadataOnly, projectStatefulSet } from "./database/projection.ts";
+import { METADATA_VIEW, STATEFULSET_VIEW } from "./database/protobuf_views.ts";
 import { DatabaseReconciler } from "./database/reconciler.ts";
 import { type Database, KIND, LABEL_MANAGED_BY, MANAGER_NAME, PHASES } from "./database/types.ts";
 import { KubeEventRecorder } from "./kube/event_recorder.ts";
+import type { MessageSchema } from "./kube/protobuf.ts";
 import { type Resource, resourceLabel, Resources } from "./kube/resource.ts";
 import type { KubeClient, KubeObject } from "./kube/types.ts";
 import { defaultIdentity } from "./leader/identity.ts";
@@ -67,6 +69,17 @@ export const CACHE_TRANSFORMS = {
   secrets: projectMetadataOnly<Secret>,
 } as const;
 
+/**
+ * Children are read as protobuf, decoding only what their projections keep:
+ * for the API server a fraction of the work of JSON (a StatefulSet is ~3 KiB
+ * of protobuf against ~10 KiB of JSON), and for pgop no parse of what it drops.
+ */
+export const CACHE_PROTOBUF = {
+  statefulSets: STATEFULSET_VIEW,
+  services: METADATA_VIEW,
+  secrets: METADATA_VIEW,
+} as const;
+
 /** A running pgop, as tests see it. */
 export interface RunningOperator {
   readonly databases: InformerLike<Database>;
@@ -99,6 +112,7 @@ function informer<T extends KubeObject>(
     labelSelector?: string;
     indexers: Record<string, (obj: T) => string[]>;
     transform?: Transform<T>;
+    protobuf?: MessageSchema;
   },
 ): InformerLike<T> {
   const cacheMetrics = metrics.forCache(resourceLabel(resource));
@@ -108,6 +122,7 @@ function informer<T extends KubeObject>(
       labelSelector: extra.labelSelector,
       indexers: extra.indexers,
       transform: extra.transform,
+      protobuf: extra.protobuf,
       hooks: cacheHooks(cacheMetrics),
     });
   // All namespaces, one namespace, or one informer per namespace seen as one.
@@ -157,15 +172,32 @@ export function runOperator(
     transform: CACHE_TRANSFORMS.databases,
   });
   const childIndexers = { [NAMESPACE_INDEX]: namespaceIndexer, [OWNER_INDEX]: ownerUidIndexer };
-  const child = <T extends KubeObject>(resource: Resource, transform: Transform<T>) =>
+  const child = <T extends KubeObject>(
+    resource: Resource,
+    transform: Transform<T>,
+    protobuf: MessageSchema,
+  ) =>
     informer<T>(client, resource, config, metrics, {
       labelSelector: CHILD_SELECTOR,
       indexers: childIndexers,
       transform,
+      protobuf,
     });
-  const statefulSets = child<StatefulSet>(Resources.statefulSets, CACHE_TRANSFORMS.statefulSets);
-  const services = child<Service>(Resources.services, CACHE_TRANSFORMS.services);
-  const secrets = child<Secret>(Resources.secrets, CACHE_TRANSFORMS.secrets);
+  const statefulSets = child<StatefulSet>(
+    Resources.statefulSets,
+    CACHE_TRANSFORMS.statefulSets,
+    CACHE_PROTOBUF.statefulSets,
+  );
+  const services = child<Service>(
+    Resources.services,
+    CACHE_TRANSFORMS.services,
+    CACHE_PROTOBUF.services,
+  );
+  const secrets = child<Secret>(
+    Resources.secrets,
+    CACHE_TRANSFORMS.secrets,
+    CACHE_PROTOBUF.secrets,
+  );
   // pgop's own writes, kept as the informers keep objects, until the informers catch up.
   const readYourWrites = <T extends KubeObject>(
     source: InformerLike<T>,

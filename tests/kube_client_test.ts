@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { isAlreadyExists, isConflict, isNotFound } from "../lib/kube/errors.ts";
 import type { RequestInfo, RestClient } from "../lib/kube/rest_client.ts";
+import type { MessageSchema } from "../lib/kube/protobuf.ts";
 import type { WatchEvent, WatchOptions } from "../lib/kube/types.ts";
 import { INITIAL_EVENTS_END_ANNOTATION } from "../lib/cache/reflector_state.ts";
 import { clientFor } from "./support/client.ts";
@@ -271,6 +272,77 @@ Deno.test("RestClient against a real API server: verbs, errors, apply, paging, w
             subresource: "status",
           });
           assert.equal(status.status?.phase, "Ready");
+        },
+      );
+
+      await t.step(
+        "protobuf: pages, a streaming watch and errors read as JSON has them; a CRD answers JSON",
+        async () => {
+          const view: MessageSchema = {
+            1: {
+              name: "metadata",
+              type: "message",
+              schema: {
+                1: { name: "name", type: "string", omitEmpty: true },
+                6: { name: "resourceVersion", type: "string", omitEmpty: true },
+              },
+            },
+            2: { name: "data", type: "map", value: "string" },
+          };
+          const picked = (c: ConfigMap) => ({
+            name: c.metadata?.name,
+            resourceVersion: c.metadata?.resourceVersion,
+            data: c.data ?? {},
+          });
+          const json = await client.list<ConfigMap>(ConfigMaps, { namespace: "paging", limit: 10 });
+          const proto = await client.list<ConfigMap>(ConfigMaps, {
+            namespace: "paging",
+            limit: 10,
+            protobuf: view,
+          });
+          assert.deepEqual(proto.items.map(picked), json.items.map(picked));
+          assert.deepEqual(proto.items[0].metadata, {
+            name: json.items[0].metadata?.name,
+            resourceVersion: json.items[0].metadata?.resourceVersion,
+          }, "only the schema's fields");
+          assert.equal(proto.items[0].kind, "ConfigMap");
+          assert.equal(proto.remainingItemCount, json.remainingItemCount);
+          const rest = await client.list<ConfigMap>(ConfigMaps, {
+            namespace: "paging",
+            limit: 100,
+            continue: proto.continue,
+            protobuf: view,
+          });
+          assert.equal(rest.items.length, 16);
+          assert.equal(rest.continue, undefined);
+
+          const events: WatchEvent<ConfigMap>[] = [];
+          for await (
+            const event of client.watch<ConfigMap>(ConfigMaps, {
+              namespace: "paging",
+              sendInitialEvents: true,
+              timeoutSeconds: 10,
+              protobuf: view,
+            })
+          ) {
+            events.push(event);
+            if (event.type === "BOOKMARK") break;
+          }
+          assert.equal(events.filter((e) => e.type === "ADDED").length, 26);
+          const bookmark = events.at(-1)?.object as ConfigMap;
+          assert.equal(
+            bookmark.metadata?.annotations?.[INITIAL_EVENTS_END_ANNOTATION],
+            "true",
+            "a bookmark's annotations are read though the view has none",
+          );
+          assert.match(bookmark.metadata?.resourceVersion ?? "", /^\d+$/);
+
+          await assert.rejects(
+            client.list({ ...ConfigMaps, plural: "nothings" }, { protobuf: view }),
+            (err) => isNotFound(err) && err.code === 404,
+          );
+          const widgets = await client.list<Widget>(Widgets, { namespace: ns, protobuf: view });
+          assert.equal(widgets.items[0]?.spec?.environment, "dev", "a CRD is read whole, as JSON");
         },
       );
 

@@ -18,6 +18,7 @@
 import { getLogger } from "@logtape/logtape";
 import { type Clock, realClock } from "../clock.ts";
 import { type Resource, resourceLabel } from "../kube/resource.ts";
+import type { MessageSchema } from "../kube/protobuf.ts";
 import type { KubeClient, KubeObject, WatchEvent, WatchOptions } from "../kube/types.ts";
 import { Backoff, type BackoffOptions } from "./backoff.ts";
 import {
@@ -87,6 +88,11 @@ export interface ReflectorOptions<T> {
   readonly useWatchList?: boolean;
   /** Applied to every object before it is stored; default {@link memoryDietTransform}. */
   readonly transform?: Transform<T>;
+  /**
+   * Read a built-in kind as protobuf, decoding only these fields (see
+   * `WatchOptions.protobuf`); the transform then sees partial objects.
+   */
+  readonly protobuf?: MessageSchema;
   readonly handler?: EventHandler<T>;
   readonly hooks?: ReflectorHooks;
   /** Retry delays; `clock` and `random` default to the reflector's. */
@@ -207,11 +213,12 @@ export class Reflector<T extends KubeObject> {
     state: ReflectorState<T>,
     signal: AbortSignal,
   ): AsyncGenerator<ReflectorInput<T>> {
-    const { namespace, labelSelector, fieldSelector } = this.#options;
+    const { namespace, labelSelector, fieldSelector, protobuf } = this.#options;
     const selectors = {
       ...(namespace ? { namespace } : {}),
       ...(labelSelector ? { labelSelector } : {}),
       ...(fieldSelector ? { fieldSelector } : {}),
+      ...(protobuf ? { protobuf } : {}),
     };
     if (state.phase === "Listing") {
       let input: ReflectorInput<T>;

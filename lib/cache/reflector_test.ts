@@ -34,11 +34,13 @@ Deno.test("Reflector lists page by page, then watches from the list's resourceVe
   await h.stop();
 });
 
-Deno.test("Reflector passes selectors and a watch timeout randomised in [min, 2·min)", async () => {
+Deno.test("Reflector passes selectors, the protobuf view and a watch timeout randomised in [min, 2·min)", async () => {
+  const protobuf = { 1: { name: "metadata", type: "message", schema: {} } } as const;
   const h = harness({
     namespace: "prod",
     labelSelector: "app=pg",
     fieldSelector: "metadata.name=a",
+    protobuf,
     minWatchTimeoutSeconds: 300,
     random: () => 0.999,
   });
@@ -50,6 +52,7 @@ Deno.test("Reflector passes selectors and a watch timeout randomised in [min, 2�
     namespace: "prod",
     labelSelector: "app=pg",
     fieldSelector: "metadata.name=a",
+    protobuf,
   };
   assert.deepEqual(h.client.callsOf("list")[0].options, {
     ...selectors,

@@ -10,6 +10,7 @@ import { type Clock, realClock } from "../clock.ts";
 import { TokenBucket } from "../queue/token_bucket.ts";
 import { TransportError } from "./errors.ts";
 import type { ConnectionConfig } from "./kubeconfig.ts";
+import { decodeObject, isProtobuf, STATUS } from "./kube_protobuf.ts";
 import { type Resource, resourceLabel } from "./resource.ts";
 import {
   isConnectPhaseError,
@@ -71,15 +72,21 @@ export interface HttpCall {
   readonly path: string;
   readonly body?: string;
   readonly contentType?: string;
+  /** `Accept` header; default JSON. */
+  readonly accept?: string;
   readonly signal?: AbortSignal;
   /** Return at the headers of a 2xx answer, body unread (a watch). */
   readonly stream?: boolean;
 }
 
-/** A 2xx answer; `text` is the body, or "" for a stream (read `response.body`). */
+/**
+ * A 2xx answer; `text` is the body, or "" for a stream (read `response.body`)
+ * or a protobuf body, which is in `bytes`.
+ */
 export interface HttpAnswer {
   readonly response: Response;
   readonly text: string;
+  readonly bytes?: Uint8Array;
 }
 
 /**
@@ -171,9 +178,10 @@ export class HttpTransport implements Disposable {
         : deadline.signal;
       let response: Response;
       let text = "";
+      let bytes: Uint8Array | undefined;
       let neverSent = true;
       try {
-        const headers = await this.#headers(call.contentType);
+        const headers = await this.#headers(call.contentType, call.accept);
         neverSent = false;
         response = await fetch(this.#server + call.path, {
           method: call.method,
@@ -182,7 +190,15 @@ export class HttpTransport implements Disposable {
           signal,
           client: this.#http,
         });
-        if (!call.stream || !response.ok) text = await response.text();
+        if (!call.stream || !response.ok) {
+          if (isProtobuf(response.headers.get("content-type"))) {
+            bytes = await response.bytes();
+            // An error is a protobuf Status: kept as its JSON for the error parser.
+            if (!response.ok) text = statusJson(bytes);
+          } else {
+            text = await response.text();
+          }
+        }
       } catch (err) {
         if (call.signal?.aborted) throw call.signal.reason;
         report(0);
@@ -199,7 +215,7 @@ export class HttpTransport implements Disposable {
         timer.cancel();
       }
       report(response.status);
-      if (response.ok) return { response, text };
+      if (response.ok) return { response, text, bytes };
       const error = apiErrorFromResponse(response.status, text, {
         retryAfter: response.headers.get("retry-after"),
         request,
@@ -216,11 +232,20 @@ export class HttpTransport implements Disposable {
     }
   }
 
-  async #headers(contentType: string | undefined): Promise<Headers> {
-    const headers = new Headers({ Accept: "application/json", "User-Agent": this.#userAgent });
+  async #headers(contentType: string | undefined, accept = "application/json"): Promise<Headers> {
+    const headers = new Headers({ Accept: accept, "User-Agent": this.#userAgent });
     if (contentType) headers.set("Content-Type", contentType);
     const auth = await this.#auth();
     if (auth) headers.set("Authorization", auth);
     return headers;
+  }
+}
+
+/** A protobuf error body as the JSON `Status` it stands for ("" when it is not one). */
+function statusJson(bytes: Uint8Array): string {
+  try {
+    return JSON.stringify(decodeObject(bytes, STATUS));
+  } catch {
+    return "";
   }
 }

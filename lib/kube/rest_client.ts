@@ -9,6 +9,13 @@ import { TransportError } from "./errors.ts";
 import { type HttpCall, HttpTransport, type TransportOptions } from "./http_transport.ts";
 import type { ConnectionConfig } from "./kubeconfig.ts";
 import {
+  decodeList,
+  isProtobuf,
+  PROTOBUF_ACCEPT,
+  ProtobufWatchDecodeStream,
+} from "./kube_protobuf.ts";
+import type { MessageSchema } from "./protobuf.ts";
+import {
   APPLY_CONTENT_TYPE,
   listQuery,
   PATCH_CONTENT_TYPES,
@@ -77,13 +84,16 @@ export class RestClient implements KubeClient, Disposable {
     options: ListOptions = {},
   ): Promise<ListPage<T>> {
     const path = resourcePath(resource, { namespace: options.namespace });
-    const list = await this.#json<ListBody<T>>({
+    const call: HttpCall = {
       verb: "list",
       resource,
       method: "GET",
       path: withQuery(path, listQuery(options)),
       signal: options.signal,
-    });
+    };
+    const list = options.protobuf
+      ? await this.#protobufList<T>({ ...call, accept: PROTOBUF_ACCEPT }, options.protobuf)
+      : await this.#json<ListBody<T>>(call);
     const items = list.items ?? [];
     const apiVersion = apiVersionOf(resource);
     for (const item of items) {
@@ -113,7 +123,8 @@ export class RestClient implements KubeClient, Disposable {
       path: withQuery(path, query),
       signal,
       stream: true,
-    });
+      ...(options.protobuf ? { accept: PROTOBUF_ACCEPT } : {}),
+    }, options.protobuf);
   }
 
   async get<T extends KubeObject>(
@@ -239,7 +250,20 @@ export class RestClient implements KubeClient, Disposable {
     }
   }
 
-  async *#stream<T extends KubeObject>(call: HttpCall): AsyncGenerator<WatchEvent<T>> {
+  /** A list asked for as protobuf: decoded with `schema`, or whole when the server sent JSON. */
+  async #protobufList<T>(call: HttpCall, schema: MessageSchema): Promise<ListBody<T>> {
+    const { text, bytes } = await this.#transport.send(call);
+    try {
+      return bytes ? decodeList(bytes, schema) as ListBody<T> : JSON.parse(text) as ListBody<T>;
+    } catch (err) {
+      throw new TransportError(`${call.method} ${call.path}`, err);
+    }
+  }
+
+  async *#stream<T extends KubeObject>(
+    call: HttpCall,
+    schema?: MessageSchema,
+  ): AsyncGenerator<WatchEvent<T>> {
     const signal = call.signal;
     if (signal?.aborted) return;
     let response: Response;
@@ -250,7 +274,10 @@ export class RestClient implements KubeClient, Disposable {
       throw err;
     }
     if (!response.body) return;
-    const reader = decodeWatchStream<T>(response.body).getReader();
+    const reader =
+      (schema && isProtobuf(response.headers.get("content-type"))
+        ? response.body.pipeThrough(new ProtobufWatchDecodeStream<T>(schema))
+        : decodeWatchStream<T>(response.body)).getReader();
     // The transport's own abort wiring covers the request until its headers;
     // a stream that has started is ended here, or an aborted watch would wait
     // for the server's next event (a bookmark can be a minute away).

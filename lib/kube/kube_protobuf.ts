@@ -1,0 +1,219 @@
+/**
+ * The API server's protobuf responses, decoded partially with a
+ * {@link MessageSchema} (see `protobuf.ts`):
+ *
+ * - an object or a list is `k8s\0` followed by a `runtime.Unknown` envelope
+ *   (`typeMeta`, `raw`) whose `raw` is the message itself;
+ * - a watch is a stream of frames, each a 4-byte big-endian length and a
+ *   `meta.v1.WatchEvent` (`type`, `object.raw`), the object enveloped as above.
+ *
+ * A `Status` (an error answer, a watch `ERROR` event) is decoded whole,
+ * whatever schema was asked for.
+ *
+ * @module
+ */
+import {
+  decodeMessage,
+  decodeText,
+  fieldRange,
+  type MessageSchema,
+  ProtobufError,
+  ProtoReader,
+} from "./protobuf.ts";
+import type { KubeObject, WatchEvent } from "./types.ts";
+
+/** Media type asked for: protobuf, else JSON (custom resources have no protobuf). */
+export const PROTOBUF_ACCEPT = "application/vnd.kubernetes.protobuf, application/json";
+
+/** Whether a response's `Content-Type` is protobuf. */
+export function isProtobuf(contentType: string | null): boolean {
+  return contentType?.startsWith("application/vnd.kubernetes.protobuf") ?? false;
+}
+
+const MAGIC = [0x6b, 0x38, 0x73, 0x00]; // "k8s\0"
+
+const TYPE_META: MessageSchema = {
+  1: { name: "apiVersion", type: "string" },
+  2: { name: "kind", type: "string" },
+};
+
+/** `meta.v1.ListMeta`. */
+export const LIST_META: MessageSchema = {
+  2: { name: "resourceVersion", type: "string", omitEmpty: true },
+  3: { name: "continue", type: "string", omitEmpty: true },
+  4: { name: "remainingItemCount", type: "int" },
+};
+
+/** `meta.v1.Status`, whole (empty fields left out, as in its JSON). */
+export const STATUS: MessageSchema = {
+  1: { name: "metadata", type: "message", schema: LIST_META },
+  2: { name: "status", type: "string", omitEmpty: true },
+  3: { name: "message", type: "string", omitEmpty: true },
+  4: { name: "reason", type: "string", omitEmpty: true },
+  5: {
+    name: "details",
+    type: "message",
+    schema: {
+      1: { name: "name", type: "string", omitEmpty: true },
+      2: { name: "group", type: "string", omitEmpty: true },
+      3: { name: "kind", type: "string", omitEmpty: true },
+      4: {
+        name: "causes",
+        type: "message",
+        repeated: true,
+        schema: {
+          1: { name: "reason", type: "string", omitEmpty: true },
+          2: { name: "message", type: "string", omitEmpty: true },
+          3: { name: "field", type: "string", omitEmpty: true },
+        },
+      },
+      5: { name: "retryAfterSeconds", type: "int", omitEmpty: true },
+      6: { name: "uid", type: "string", omitEmpty: true },
+    },
+  },
+  6: { name: "code", type: "int", omitEmpty: true },
+};
+
+/** What a bookmark carries: `metadata.resourceVersion` and `metadata.annotations`. */
+const BOOKMARK: MessageSchema = {
+  1: {
+    name: "metadata",
+    type: "message",
+    schema: {
+      6: { name: "resourceVersion", type: "string", omitEmpty: true },
+      12: { name: "annotations", type: "map", value: "string" },
+    },
+  },
+};
+
+/** The message inside an enveloped object: its type and byte range. */
+interface Enveloped {
+  readonly apiVersion: string;
+  readonly kind: string;
+  readonly raw: Uint8Array;
+}
+
+/** Opens the `k8s\0` + `runtime.Unknown` envelope. */
+function unwrap(bytes: Uint8Array): Enveloped {
+  for (let i = 0; i < MAGIC.length; i++) {
+    if (bytes[i] !== MAGIC[i]) {
+      throw new ProtobufError("Not a Kubernetes protobuf message (no k8s\\0 prefix)");
+    }
+  }
+  // runtime.Unknown: typeMeta = 1, raw = 2 (a view, not a copy).
+  const typeRange = fieldRange(bytes, 1, MAGIC.length);
+  const typeMeta = typeRange ? decodeMessage(bytes, TYPE_META, ...typeRange) : {};
+  const rawRange = fieldRange(bytes, 2, MAGIC.length);
+  return {
+    apiVersion: (typeMeta.apiVersion as string | undefined) ?? "",
+    kind: (typeMeta.kind as string | undefined) ?? "",
+    raw: rawRange ? bytes.subarray(...rawRange) : new Uint8Array(0),
+  };
+}
+
+/**
+ * An enveloped object, decoded with `schema` (a `Status` whole), with the
+ * envelope's `apiVersion` and `kind`.
+ */
+export function decodeObject<T extends KubeObject>(bytes: Uint8Array, schema: MessageSchema): T {
+  const { apiVersion, kind, raw } = unwrap(bytes);
+  const object = decodeMessage(raw, kind === "Status" ? STATUS : schema);
+  if (apiVersion) object.apiVersion = apiVersion;
+  if (kind) object.kind = kind;
+  return object as T;
+}
+
+/** An enveloped list: `metadata` (ListMeta) and `items` decoded with `itemSchema`. */
+export function decodeList<T extends KubeObject>(
+  bytes: Uint8Array,
+  itemSchema: MessageSchema,
+): { metadata?: Record<string, unknown>; items?: T[] } {
+  const { kind, raw } = unwrap(bytes);
+  if (kind === "Status") throw new ProtobufError("Expected a list, got a Status");
+  return decodeMessage(raw, {
+    1: { name: "metadata", type: "message", schema: LIST_META },
+    2: { name: "items", type: "message", schema: itemSchema, repeated: true },
+  }) as { metadata?: Record<string, unknown>; items?: T[] };
+}
+
+const EVENT_TYPES: ReadonlySet<string> = new Set([
+  "ADDED",
+  "MODIFIED",
+  "DELETED",
+  "BOOKMARK",
+  "ERROR",
+]);
+
+/**
+ * One watch frame (without its length prefix) as a {@link WatchEvent}.
+ * @throws {ProtobufError} for an unknown event type or a malformed frame
+ */
+export function decodeWatchFrame<T extends KubeObject>(
+  frame: Uint8Array,
+  schema: MessageSchema,
+): WatchEvent<T> {
+  let type = "";
+  let raw: Uint8Array | undefined;
+  const reader = new ProtoReader(frame);
+  while (reader.next()) {
+    if (reader.field === 1 && reader.wireType === 2) {
+      reader.lengthDelimited();
+      type = decodeText(frame, reader.valueStart, reader.valueEnd);
+    } else if (reader.field === 2 && reader.wireType === 2) {
+      reader.lengthDelimited();
+      // runtime.RawExtension: raw = 1.
+      const range = fieldRange(frame, 1, reader.valueStart, reader.valueEnd);
+      raw = range ? frame.subarray(...range) : new Uint8Array(0);
+    } else {
+      reader.skip(reader.wireType);
+    }
+  }
+  if (!EVENT_TYPES.has(type)) throw new ProtobufError(`Watch event has unknown type "${type}"`);
+  if (raw === undefined) throw new ProtobufError(`Watch event "${type}" has no object`);
+  // A bookmark's resourceVersion and annotations are read whatever the schema asks.
+  const object = decodeObject<T>(raw, type === "BOOKMARK" ? BOOKMARK : schema);
+  return { type, object } as WatchEvent<T>;
+}
+
+/** Largest watch frame accepted (the API server's default request limit is 3 MiB per object). */
+const MAX_FRAME_BYTES = 64 * 1024 * 1024;
+
+/**
+ * A stream stage from the bytes of a protobuf watch to its events. Frames
+ * split across chunks are joined; a malformed frame errors the stream.
+ */
+export class ProtobufWatchDecodeStream<T extends KubeObject>
+  extends TransformStream<Uint8Array, WatchEvent<T>> {
+  constructor(schema: MessageSchema) {
+    let pending = new Uint8Array(0);
+    super({
+      transform(chunk, controller) {
+        let bytes = chunk;
+        if (pending.length > 0) {
+          bytes = new Uint8Array(pending.length + chunk.length);
+          bytes.set(pending);
+          bytes.set(chunk, pending.length);
+        }
+        let offset = 0;
+        while (bytes.length - offset >= 4) {
+          const length = ((bytes[offset] << 24) >>> 0) +
+            (bytes[offset + 1] << 16) + (bytes[offset + 2] << 8) + bytes[offset + 3];
+          if (length > MAX_FRAME_BYTES) {
+            throw new ProtobufError(`Watch frame of ${length} bytes exceeds ${MAX_FRAME_BYTES}`);
+          }
+          if (bytes.length - offset - 4 < length) break;
+          const frame = bytes.subarray(offset + 4, offset + 4 + length);
+          offset += 4 + length;
+          controller.enqueue(decodeWatchFrame<T>(frame, schema));
+        }
+        // Copied: the chunk's buffer is not kept alive by a small remainder.
+        pending = bytes.slice(offset);
+      },
+      flush() {
+        if (pending.length > 0) {
+          throw new ProtobufError(`Watch stream ended inside a frame (${pending.length} bytes)`);
+        }
+      },
+    });
+  }
+}

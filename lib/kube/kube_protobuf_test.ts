@@ -1,0 +1,121 @@
+import assert from "node:assert/strict";
+import {
+  decodeList,
+  decodeObject,
+  decodeWatchFrame,
+  isProtobuf,
+  ProtobufWatchDecodeStream,
+} from "./kube_protobuf.ts";
+import { type MessageSchema, ProtobufError } from "./protobuf.ts";
+import type { KubeObject, WatchEvent } from "./types.ts";
+import { bytesField, envelope, messageField, stringField } from "../testing/protobuf_encoder.ts";
+
+const testdata = new URL("./testdata/", import.meta.url);
+const NAME_ONLY: MessageSchema = {
+  1: {
+    name: "metadata",
+    type: "message",
+    schema: {
+      1: { name: "name", type: "string", omitEmpty: true },
+      6: { name: "resourceVersion", type: "string", omitEmpty: true },
+      12: { name: "annotations", type: "map", value: "string" },
+    },
+  },
+};
+
+async function readAll<T>(stream: ReadableStream<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const value of stream) out.push(value);
+  return out;
+}
+
+function chunked(bytes: Uint8Array, size: number): ReadableStream<Uint8Array> {
+  return ReadableStream.from((function* () {
+    for (let i = 0; i < bytes.length; i += size) yield bytes.slice(i, i + size);
+  })());
+}
+
+Deno.test("isProtobuf() recognises the API server's protobuf media types", () => {
+  assert.equal(isProtobuf("application/vnd.kubernetes.protobuf"), true);
+  assert.equal(isProtobuf("application/vnd.kubernetes.protobuf;stream=watch"), true);
+  assert.equal(isProtobuf("application/json"), false);
+  assert.equal(isProtobuf(null), false);
+});
+
+Deno.test("decodeObject() decodes a Status whole, whatever schema was asked (API server capture)", async () => {
+  const bytes = await Deno.readFile(new URL("status_not_found.pb", testdata));
+  const status = decodeObject<KubeObject & Record<string, unknown>>(bytes, NAME_ONLY);
+  assert.equal(status.kind, "Status");
+  assert.equal(status.apiVersion, "v1");
+  assert.equal(status.code, 404);
+  assert.equal(status.reason, "NotFound");
+  assert.equal(status.status, "Failure");
+  assert.match(status.message as string, /not found/);
+  assert.deepEqual(status.details, { name: "nope", kind: "services" });
+});
+
+Deno.test("decodeObject() rejects bytes without the k8s\\0 prefix", () => {
+  assert.throws(
+    () => decodeObject(new TextEncoder().encode('{"kind":"Status"}'), NAME_ONLY),
+    ProtobufError,
+  );
+});
+
+Deno.test("decodeList() returns the list metadata and the items decoded with the item schema", () => {
+  const item = (name: string) =>
+    messageField(2, messageField(1, stringField(1, name), stringField(2, "skipped")));
+  const list = envelope("v1", "ServiceList", [
+    ...messageField(1, stringField(2, "42"), stringField(3, "next")),
+    ...item("a"),
+    ...item("b"),
+  ]);
+  assert.deepEqual(decodeList(list, NAME_ONLY), {
+    metadata: { resourceVersion: "42", continue: "next" },
+    items: [{ metadata: { name: "a" } }, { metadata: { name: "b" } }],
+  });
+});
+
+Deno.test("ProtobufWatchDecodeStream decodes a captured streaming list however it is chunked", async () => {
+  const bytes = await Deno.readFile(new URL("service_watch.pb", testdata));
+  for (const size of [bytes.length, 1, 3, 100]) {
+    const events = await readAll(
+      chunked(bytes, size).pipeThrough(new ProtobufWatchDecodeStream<KubeObject>(NAME_ONLY)),
+    );
+    // The capture ends with a second bookmark, sent before its timeout.
+    assert.deepEqual(
+      events.map((e) => e.type),
+      ["ADDED", "BOOKMARK", "BOOKMARK"],
+      `chunks of ${size}`,
+    );
+    assert.equal(events[0].object.kind, "Service");
+    assert.equal(events[0].object.metadata?.name, "lt-bvkpyj-0");
+    const bookmark = events[1].object as KubeObject;
+    assert.equal(bookmark.metadata?.annotations?.["k8s.io/initial-events-end"], "true");
+    assert.match(bookmark.metadata?.resourceVersion ?? "", /^\d+$/);
+    assert.equal(bookmark.metadata?.name, undefined);
+  }
+});
+
+Deno.test("ProtobufWatchDecodeStream errors on a stream cut inside a frame", async () => {
+  const bytes = await Deno.readFile(new URL("service_watch.pb", testdata));
+  await assert.rejects(
+    readAll(chunked(bytes.slice(0, -3), 64).pipeThrough(new ProtobufWatchDecodeStream(NAME_ONLY))),
+    /ended inside a frame/,
+  );
+});
+
+Deno.test("decodeWatchFrame() decodes an ERROR event's Status and rejects unknown types", () => {
+  const status = envelope("v1", "Status", [...stringField(4, "Expired"), 0x30, 0x9a, 0x03]);
+  const frame = (type: string) =>
+    new Uint8Array([...stringField(1, type), ...messageField(2, bytesField(1, status))]);
+  const event = decodeWatchFrame(frame("ERROR"), NAME_ONLY) as WatchEvent<KubeObject> & {
+    object: { code?: number; reason?: string };
+  };
+  assert.equal(event.type, "ERROR");
+  assert.deepEqual([event.object.code, event.object.reason], [410, "Expired"]);
+  assert.throws(() => decodeWatchFrame(frame("SURPRISE"), NAME_ONLY), /unknown type "SURPRISE"/);
+  assert.throws(
+    () => decodeWatchFrame(new Uint8Array(stringField(1, "ADDED")), NAME_ONLY),
+    /has no object/,
+  );
+});
