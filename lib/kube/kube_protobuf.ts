@@ -21,6 +21,7 @@ import {
   ProtoReader,
 } from "./protobuf.ts";
 import type { KubeObject, WatchEvent } from "./types.ts";
+import type { WatchBodyDecoder } from "./watch_decoder.ts";
 
 /** Media type asked for: protobuf, else JSON (custom resources have no protobuf). */
 export const PROTOBUF_ACCEPT = "application/vnd.kubernetes.protobuf, application/json";
@@ -179,41 +180,43 @@ export function decodeWatchFrame<T extends KubeObject>(
 const MAX_FRAME_BYTES = 64 * 1024 * 1024;
 
 /**
- * A stream stage from the bytes of a protobuf watch to its events. Frames
- * split across chunks are joined; a malformed frame errors the stream.
+ * {@link WatchBodyDecoder} of a protobuf watch: frames split across chunks
+ * are joined; a malformed frame throws.
  */
-export class ProtobufWatchDecodeStream<T extends KubeObject>
-  extends TransformStream<Uint8Array, WatchEvent<T>> {
+export class ProtobufWatchDecoder<T extends KubeObject> implements WatchBodyDecoder<T> {
+  readonly #schema: MessageSchema;
+  #pending = new Uint8Array(0);
+
   constructor(schema: MessageSchema) {
-    let pending = new Uint8Array(0);
-    super({
-      transform(chunk, controller) {
-        let bytes = chunk;
-        if (pending.length > 0) {
-          bytes = new Uint8Array(pending.length + chunk.length);
-          bytes.set(pending);
-          bytes.set(chunk, pending.length);
-        }
-        let offset = 0;
-        while (bytes.length - offset >= 4) {
-          const length = ((bytes[offset] << 24) >>> 0) +
-            (bytes[offset + 1] << 16) + (bytes[offset + 2] << 8) + bytes[offset + 3];
-          if (length > MAX_FRAME_BYTES) {
-            throw new ProtobufError(`Watch frame of ${length} bytes exceeds ${MAX_FRAME_BYTES}`);
-          }
-          if (bytes.length - offset - 4 < length) break;
-          const frame = bytes.subarray(offset + 4, offset + 4 + length);
-          offset += 4 + length;
-          controller.enqueue(decodeWatchFrame<T>(frame, schema));
-        }
-        // Copied: the chunk's buffer is not kept alive by a small remainder.
-        pending = bytes.slice(offset);
-      },
-      flush() {
-        if (pending.length > 0) {
-          throw new ProtobufError(`Watch stream ended inside a frame (${pending.length} bytes)`);
-        }
-      },
-    });
+    this.#schema = schema;
+  }
+
+  push(chunk: Uint8Array, out: WatchEvent<T>[]): void {
+    let bytes = chunk;
+    if (this.#pending.length > 0) {
+      bytes = new Uint8Array(this.#pending.length + chunk.length);
+      bytes.set(this.#pending);
+      bytes.set(chunk, this.#pending.length);
+    }
+    let offset = 0;
+    while (bytes.length - offset >= 4) {
+      const length = ((bytes[offset] << 24) >>> 0) + (bytes[offset + 1] << 16) +
+        (bytes[offset + 2] << 8) + bytes[offset + 3];
+      if (length > MAX_FRAME_BYTES) {
+        throw new ProtobufError(`Watch frame of ${length} bytes exceeds ${MAX_FRAME_BYTES}`);
+      }
+      if (bytes.length - offset - 4 < length) break;
+      const frame = bytes.subarray(offset + 4, offset + 4 + length);
+      offset += 4 + length;
+      out.push(decodeWatchFrame<T>(frame, this.#schema));
+    }
+    // Copied: the chunk's buffer is not kept alive by a small remainder.
+    this.#pending = bytes.slice(offset);
+  }
+
+  end(_out: WatchEvent<T>[]): void {
+    if (this.#pending.length > 0) {
+      throw new ProtobufError(`Watch stream ended inside a frame (${this.#pending.length} bytes)`);
+    }
   }
 }

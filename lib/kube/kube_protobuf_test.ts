@@ -4,7 +4,7 @@ import {
   decodeObject,
   decodeWatchFrame,
   isProtobuf,
-  ProtobufWatchDecodeStream,
+  ProtobufWatchDecoder,
 } from "./kube_protobuf.ts";
 import { type MessageSchema, ProtobufError } from "./protobuf.ts";
 import type { KubeObject, WatchEvent } from "./types.ts";
@@ -23,16 +23,13 @@ const NAME_ONLY: MessageSchema = {
   },
 };
 
-async function readAll<T>(stream: ReadableStream<T>): Promise<T[]> {
-  const out: T[] = [];
-  for await (const value of stream) out.push(value);
-  return out;
-}
-
-function chunked(bytes: Uint8Array, size: number): ReadableStream<Uint8Array> {
-  return ReadableStream.from((function* () {
-    for (let i = 0; i < bytes.length; i += size) yield bytes.slice(i, i + size);
-  })());
+/** Everything a {@link ProtobufWatchDecoder} makes of `bytes` in chunks of `size`, end included. */
+function decodeChunked(bytes: Uint8Array, size: number): WatchEvent<KubeObject>[] {
+  const decoder = new ProtobufWatchDecoder<KubeObject>(NAME_ONLY);
+  const events: WatchEvent<KubeObject>[] = [];
+  for (let i = 0; i < bytes.length; i += size) decoder.push(bytes.slice(i, i + size), events);
+  decoder.end(events);
+  return events;
 }
 
 Deno.test("isProtobuf() recognises the API server's protobuf media types", () => {
@@ -75,12 +72,10 @@ Deno.test("decodeList() returns the list metadata and the items decoded with the
   });
 });
 
-Deno.test("ProtobufWatchDecodeStream decodes a captured streaming list however it is chunked", async () => {
+Deno.test("ProtobufWatchDecoder decodes a captured streaming list however it is chunked", async () => {
   const bytes = await Deno.readFile(new URL("service_watch.pb", testdata));
   for (const size of [bytes.length, 1, 3, 100]) {
-    const events = await readAll(
-      chunked(bytes, size).pipeThrough(new ProtobufWatchDecodeStream<KubeObject>(NAME_ONLY)),
-    );
+    const events = decodeChunked(bytes, size);
     // The capture ends with a second bookmark, sent before its timeout.
     assert.deepEqual(
       events.map((e) => e.type),
@@ -88,7 +83,7 @@ Deno.test("ProtobufWatchDecodeStream decodes a captured streaming list however i
       `chunks of ${size}`,
     );
     assert.equal(events[0].object.kind, "Service");
-    assert.equal(events[0].object.metadata?.name, "lt-bvkpyj-0");
+    assert.equal((events[0].object as KubeObject).metadata?.name, "lt-bvkpyj-0");
     const bookmark = events[1].object as KubeObject;
     assert.equal(bookmark.metadata?.annotations?.["k8s.io/initial-events-end"], "true");
     assert.match(bookmark.metadata?.resourceVersion ?? "", /^\d+$/);
@@ -96,11 +91,15 @@ Deno.test("ProtobufWatchDecodeStream decodes a captured streaming list however i
   }
 });
 
-Deno.test("ProtobufWatchDecodeStream errors on a stream cut inside a frame", async () => {
+Deno.test("ProtobufWatchDecoder throws at the end of a stream cut inside a frame", async () => {
   const bytes = await Deno.readFile(new URL("service_watch.pb", testdata));
-  await assert.rejects(
-    readAll(chunked(bytes.slice(0, -3), 64).pipeThrough(new ProtobufWatchDecodeStream(NAME_ONLY))),
-    /ended inside a frame/,
+  assert.throws(() => decodeChunked(bytes.slice(0, -3), 64), /ended inside a frame/);
+});
+
+Deno.test("ProtobufWatchDecoder rejects a frame length beyond its limit", () => {
+  assert.throws(
+    () => new ProtobufWatchDecoder(NAME_ONLY).push(Uint8Array.of(0x7f, 0, 0, 0), []),
+    /exceeds/,
   );
 });
 

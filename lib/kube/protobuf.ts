@@ -133,16 +133,17 @@ export class ProtoReader {
   }
 }
 
-/** UTF-8 text of `bytes[start, end)`; short ASCII strings without a TextDecoder call. */
+/**
+ * UTF-8 text of `bytes[start, end)`, as a flat string (a string built by
+ * concatenation would be a chain of pieces: several times the memory of a
+ * cached name). Short ASCII strings skip the TextDecoder call.
+ */
 export function decodeText(bytes: Uint8Array, start: number, end: number): string {
-  if (end - start <= 32) {
-    let text = "";
+  if (end - start <= 16) {
     for (let i = start; i < end; i++) {
-      const byte = bytes[i];
-      if (byte >= 0x80) return utf8.decode(bytes.subarray(start, end));
-      text += String.fromCharCode(byte);
+      if (bytes[i] >= 0x80) return utf8.decode(bytes.subarray(start, end));
     }
-    return text;
+    return String.fromCharCode.apply(null, bytes.subarray(start, end) as unknown as number[]);
   }
   return utf8.decode(bytes.subarray(start, end));
 }
@@ -231,11 +232,17 @@ function fieldValue(reader: ProtoReader, field: FieldSchema, wireType: number): 
       return rfc3339(decodeMessage(bytes, TIME, start, end));
     case "quantity":
       return decodeMessage(bytes, QUANTITY, start, end).string ?? "";
-    case "json": {
-      const raw = decodeMessage(bytes, RAW, start, end).raw as Uint8Array | undefined;
-      return raw === undefined || raw.length === 0 ? {} : JSON.parse(utf8.decode(raw));
-    }
+    case "json":
+      return parseJsonField(bytes, start, end);
   }
+}
+
+/** The JSON in field 1 of the message at `bytes[start, end)`; `{}` when empty. */
+function parseJsonField(bytes: Uint8Array, start: number, end: number): unknown {
+  const raw = fieldRange(bytes, 1, start, end);
+  return raw === undefined || raw[0] === raw[1]
+    ? {}
+    : JSON.parse(utf8.decode(bytes.subarray(raw[0], raw[1])));
 }
 
 function addMapEntry(
@@ -274,7 +281,6 @@ const TIME: MessageSchema = {
   2: { name: "nanos", type: "int" },
 };
 const QUANTITY: MessageSchema = { 1: { name: "string", type: "string" } };
-const RAW: MessageSchema = { 1: { name: "raw", type: "bytes" } };
 
 /** A `meta.v1.Time` as the JSON encoding writes it: whole seconds, UTC. */
 function rfc3339(time: Record<string, unknown>): string {

@@ -8,12 +8,7 @@
 import { TransportError } from "./errors.ts";
 import { type HttpCall, HttpTransport, type TransportOptions } from "./http_transport.ts";
 import type { ConnectionConfig } from "./kubeconfig.ts";
-import {
-  decodeList,
-  isProtobuf,
-  PROTOBUF_ACCEPT,
-  ProtobufWatchDecodeStream,
-} from "./kube_protobuf.ts";
+import { decodeList, isProtobuf, PROTOBUF_ACCEPT, ProtobufWatchDecoder } from "./kube_protobuf.ts";
 import type { MessageSchema } from "./protobuf.ts";
 import {
   APPLY_CONTENT_TYPE,
@@ -36,7 +31,7 @@ import type {
   WatchEvent,
   WatchOptions,
 } from "./types.ts";
-import { decodeWatchStream } from "./watch_decoder.ts";
+import { JsonWatchDecoder } from "./watch_decoder.ts";
 
 export type { RequestInfo } from "./http_transport.ts";
 
@@ -274,20 +269,30 @@ export class RestClient implements KubeClient, Disposable {
       throw err;
     }
     if (!response.body) return;
-    const reader =
-      (schema && isProtobuf(response.headers.get("content-type"))
-        ? response.body.pipeThrough(new ProtobufWatchDecodeStream<T>(schema))
-        : decodeWatchStream<T>(response.body)).getReader();
+    const decoder = schema && isProtobuf(response.headers.get("content-type"))
+      ? new ProtobufWatchDecoder<T>(schema)
+      : new JsonWatchDecoder<T>();
+    const reader = response.body.getReader();
     // The transport's own abort wiring covers the request until its headers;
     // a stream that has started is ended here, or an aborted watch would wait
     // for the server's next event (a bookmark can be a minute away).
     const onAbort = () => void reader.cancel().catch(() => {});
     signal?.addEventListener("abort", onAbort, { once: true });
     try {
+      // Events are decoded a network chunk at a time, with no stream stage per event.
       for (;;) {
         const { done, value } = await reader.read();
+        const events: WatchEvent<T>[] = [];
+        let malformed: unknown;
+        try {
+          if (done) decoder.end(events);
+          else decoder.push(value, events);
+        } catch (err) {
+          malformed = err;
+        }
+        for (const event of events) yield event;
+        if (malformed !== undefined) throw malformed;
         if (done) return;
-        yield value;
       }
     } catch (err) {
       if (signal?.aborted) return;

@@ -1,7 +1,9 @@
 /**
- * Decoding of a watch response body: bytes → text → lines → {@link WatchEvent}s,
- * as a chain of web streams. The API server writes one JSON object per line;
- * network chunks split lines (and multibyte characters) anywhere.
+ * Decoding of a watch response body: bytes → {@link WatchEvent}s, chunk by
+ * chunk, without a stream stage per event (a streaming list of 10,000 objects
+ * is 10,000 events). The API server writes one JSON object per line; network
+ * chunks split lines (and multibyte characters) anywhere. The protobuf
+ * decoder is in `kube_protobuf.ts`.
  *
  * @module
  */
@@ -14,39 +16,6 @@ const EVENT_TYPES: ReadonlySet<string> = new Set([
   "BOOKMARK",
   "ERROR",
 ]);
-
-/**
- * Splits a stream of text chunks into lines. Guarantees: each output is one
- * complete line without its "\n" (or "\r\n"); blank and whitespace-only lines
- * are dropped; a last line without a trailing newline is emitted at the end of
- * the input. Chunk boundaries anywhere, even inside a "\r\n", are handled.
- */
-export class LineSplitStream extends TransformStream<string, string> {
-  constructor() {
-    // Pieces of the current, unfinished line: joined once when its newline
-    // arrives, so a large object split into many chunks is copied only once.
-    let pending: string[] = [];
-    const emit = (line: string, controller: TransformStreamDefaultController<string>) => {
-      if (line.trim() !== "") controller.enqueue(line.endsWith("\r") ? line.slice(0, -1) : line);
-    };
-    super({
-      transform(chunk, controller) {
-        let start = 0;
-        for (let nl = chunk.indexOf("\n"); nl !== -1; nl = chunk.indexOf("\n", start)) {
-          pending.push(chunk.slice(start, nl));
-          emit(pending.join(""), controller);
-          pending = [];
-          start = nl + 1;
-        }
-        if (start < chunk.length) pending.push(chunk.slice(start));
-      },
-      flush(controller) {
-        emit(pending.join(""), controller);
-        pending = [];
-      },
-    });
-  }
-}
 
 /**
  * Parses one line of a watch stream.
@@ -71,29 +40,43 @@ export function parseWatchEvent<T extends KubeObject>(line: string): WatchEvent<
   return value as WatchEvent<T>;
 }
 
-/** A stream stage that parses lines with {@link parseWatchEvent}; a bad line errors the stream. */
-export class WatchEventParseStream<T extends KubeObject>
-  extends TransformStream<string, WatchEvent<T>> {
-  constructor() {
-    super({
-      transform(line, controller) {
-        controller.enqueue(parseWatchEvent<T>(line));
-      },
-    });
-  }
+/**
+ * An incremental decoder of a watch body: bytes in, complete events out.
+ * Used directly (no stream stage per event) where events are many. A
+ * malformed event throws, after the events before it were appended.
+ */
+export interface WatchBodyDecoder<T extends KubeObject> {
+  /** Appends to `out` the events completed by `chunk`, in order. */
+  push(chunk: Uint8Array, out: WatchEvent<T>[]): void;
+  /** Appends to `out` the events of what is left at the end of the body. */
+  end(out: WatchEvent<T>[]): void;
 }
 
-/**
- * The watch events of a response body. Cancelling the returned stream (or its
- * reader) cancels `body`, which releases the connection.
- */
-export function decodeWatchStream<T extends KubeObject>(
-  body: ReadableStream<Uint8Array>,
-): ReadableStream<WatchEvent<T>> {
-  return body
-    .pipeThrough(new TextDecoderStream())
-    .pipeThrough(new LineSplitStream())
-    .pipeThrough(new WatchEventParseStream<T>());
+/** {@link WatchBodyDecoder} of the JSON encoding: one event per line. */
+export class JsonWatchDecoder<T extends KubeObject> implements WatchBodyDecoder<T> {
+  readonly #text = new TextDecoder();
+  #pending = "";
+
+  push(chunk: Uint8Array, out: WatchEvent<T>[]): void {
+    this.#lines(this.#text.decode(chunk, { stream: true }), false, out);
+  }
+
+  end(out: WatchEvent<T>[]): void {
+    this.#lines(this.#text.decode(), true, out);
+  }
+
+  #lines(text: string, last: boolean, out: WatchEvent<T>[]): void {
+    const buffer = this.#pending + text;
+    let start = 0;
+    for (let nl = buffer.indexOf("\n"); nl !== -1; nl = buffer.indexOf("\n", start)) {
+      const line = buffer.slice(start, nl);
+      start = nl + 1;
+      if (line.trim() !== "") out.push(parseWatchEvent<T>(line));
+    }
+    const rest = buffer.slice(start);
+    this.#pending = last ? "" : rest;
+    if (last && rest.trim() !== "") out.push(parseWatchEvent<T>(rest));
+  }
 }
 
 function abbreviate(text: string): string {

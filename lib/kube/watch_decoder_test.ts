@@ -1,34 +1,63 @@
 import assert from "node:assert/strict";
-import { decodeWatchStream, LineSplitStream, parseWatchEvent } from "./watch_decoder.ts";
+import { JsonWatchDecoder, parseWatchEvent } from "./watch_decoder.ts";
 import type { KubeObject, WatchEvent } from "./types.ts";
 
-async function collect<T>(stream: ReadableStream<T>): Promise<T[]> {
-  return await Array.fromAsync(stream);
+const encode = (text: string) => new TextEncoder().encode(text);
+
+/** Everything `decoder` makes of `chunks`, end included. */
+function decodeAll(chunks: readonly Uint8Array[]): WatchEvent<KubeObject>[] {
+  const decoder = new JsonWatchDecoder<KubeObject>();
+  const events: WatchEvent<KubeObject>[] = [];
+  for (const chunk of chunks) decoder.push(chunk, events);
+  decoder.end(events);
+  return events;
 }
 
-function fromChunks<T>(chunks: readonly T[]): ReadableStream<T> {
-  return ReadableStream.from(chunks);
-}
-
-async function split(chunks: readonly string[]): Promise<string[]> {
-  return await collect(fromChunks(chunks).pipeThrough(new LineSplitStream()));
-}
-
-Deno.test("LineSplitStream splits lines across arbitrary chunk boundaries", async () => {
-  const text = '{"a":1}\n{"b":2}\r\n{"c":3}\n';
-  const expected = ['{"a":1}', '{"b":2}', '{"c":3}'];
-  for (let i = 0; i <= text.length; i++) {
-    for (let j = i; j <= text.length; j++) {
-      const chunks = [text.slice(0, i), text.slice(i, j), text.slice(j)];
-      assert.deepEqual(await split(chunks), expected, JSON.stringify(chunks));
+Deno.test("JsonWatchDecoder splits events across arbitrary chunk boundaries", () => {
+  const text = '{"type":"ADDED","object":{"a":1}}\n{"type":"MODIFIED","object":{}}\r\n' +
+    '{"type":"DELETED","object":{}}\n';
+  const bytes = encode(text);
+  const expected = ["ADDED", "MODIFIED", "DELETED"];
+  for (let i = 0; i <= bytes.length; i += 3) {
+    for (let j = i; j <= bytes.length; j += 5) {
+      const chunks = [bytes.slice(0, i), bytes.slice(i, j), bytes.slice(j)];
+      assert.deepEqual(decodeAll(chunks).map((e) => e.type), expected, `${i}/${j}`);
     }
   }
 });
 
-Deno.test("LineSplitStream drops blank lines and flushes a last unterminated line", async () => {
-  assert.deepEqual(await split(["\n\n a \n", "  \r\n", "\n", "b"]), [" a ", "b"]);
-  assert.deepEqual(await split([]), []);
-  assert.deepEqual(await split(["", "\n"]), []);
+Deno.test("JsonWatchDecoder drops blank lines and decodes a last unterminated line at the end", () => {
+  const chunks = [
+    "\n\n",
+    ' {"type":"ADDED","object":{}} \n',
+    "  \r\n",
+    "\n",
+    '{"type":"BOOKMARK",',
+    '"object":{}}',
+  ];
+  assert.deepEqual(decodeAll(chunks.map(encode)).map((e) => e.type), ["ADDED", "BOOKMARK"]);
+  assert.deepEqual(decodeAll([]), []);
+  assert.deepEqual(decodeAll([encode(""), encode("\n")]), []);
+});
+
+Deno.test("JsonWatchDecoder decodes multibyte UTF-8 split across byte chunks", () => {
+  const events = [
+    { type: "ADDED", object: { metadata: { name: "zoë-数据库-🐘" } } },
+    { type: "BOOKMARK", object: { metadata: { resourceVersion: "7" } } },
+  ];
+  const bytes = encode(events.map((e) => JSON.stringify(e) + "\n").join(""));
+  // One byte per chunk splits every multibyte character.
+  assert.deepEqual(decodeAll(Array.from(bytes, (b) => Uint8Array.of(b))), events);
+});
+
+Deno.test("JsonWatchDecoder throws on a malformed event, after the good ones before it", () => {
+  const decoder = new JsonWatchDecoder();
+  const events: WatchEvent<KubeObject>[] = [];
+  assert.throws(
+    () => decoder.push(encode('{"type":"ADDED","object":{}}\nnot json\n'), events),
+    SyntaxError,
+  );
+  assert.deepEqual(events.map((e) => e.type), ["ADDED"]);
 });
 
 Deno.test("parseWatchEvent() accepts the five event types", () => {
@@ -44,40 +73,4 @@ Deno.test("parseWatchEvent() rejects malformed lines", () => {
   assert.throws(() => parseWatchEvent('{"type":"GONE","object":{}}'), TypeError);
   assert.throws(() => parseWatchEvent('{"type":"ADDED"}'), TypeError);
   assert.throws(() => parseWatchEvent('{"type":"ADDED","object":null}'), TypeError);
-});
-
-Deno.test("decodeWatchStream() decodes multibyte UTF-8 split across byte chunks", async () => {
-  const events = [
-    { type: "ADDED", object: { metadata: { name: "zoë-数据库-🐘" } } },
-    { type: "BOOKMARK", object: { metadata: { resourceVersion: "7" } } },
-  ];
-  const bytes = new TextEncoder().encode(events.map((e) => JSON.stringify(e) + "\n").join(""));
-  // One byte per chunk splits every multibyte character.
-  const chunks = Array.from(bytes, (b) => Uint8Array.of(b));
-  const decoded: WatchEvent<KubeObject>[] = await collect(decodeWatchStream(fromChunks(chunks)));
-  assert.deepEqual(decoded, events);
-});
-
-Deno.test("decodeWatchStream() errors on a malformed event", async () => {
-  const bytes = new TextEncoder().encode('{"type":"ADDED","object":{}}\nnot json\n');
-  const reader = decodeWatchStream(fromChunks([bytes])).getReader();
-  assert.equal((await reader.read()).value?.type, "ADDED");
-  await assert.rejects(reader.read(), SyntaxError);
-});
-
-Deno.test("decodeWatchStream() cancels its source when the reader cancels", async () => {
-  const cancelled = Promise.withResolvers<void>();
-  const source = new ReadableStream<Uint8Array>({
-    start(controller) {
-      controller.enqueue(new TextEncoder().encode('{"type":"ADDED","object":{}}\n'));
-    },
-    cancel() {
-      cancelled.resolve();
-    },
-  });
-  const reader = decodeWatchStream(source).getReader();
-  assert.equal((await reader.read()).value?.type, "ADDED");
-  await reader.cancel();
-  // The cancel travels up the pipe chain asynchronously; this never resolves if it does not.
-  await cancelled.promise;
 });
