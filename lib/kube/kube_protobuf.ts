@@ -21,7 +21,7 @@ import {
   ProtoReader,
 } from "./protobuf.ts";
 import type { KubeObject, WatchEvent } from "./types.ts";
-import type { WatchBodyDecoder } from "./watch_decoder.ts";
+import { EVENT_TYPES, type WatchBodyDecoder } from "./watch_decoder.ts";
 
 /** Media type asked for: protobuf, else JSON (custom resources have no protobuf). */
 export const PROTOBUF_ACCEPT = "application/vnd.kubernetes.protobuf, application/json";
@@ -136,14 +136,6 @@ export function decodeList<T extends KubeObject>(
     2: { name: "items", type: "message", schema: itemSchema, repeated: true },
   }) as { metadata?: Record<string, unknown>; items?: T[] };
 }
-
-const EVENT_TYPES: ReadonlySet<string> = new Set([
-  "ADDED",
-  "MODIFIED",
-  "DELETED",
-  "BOOKMARK",
-  "ERROR",
-]);
 
 /**
  * One watch frame (without its length prefix) as a {@link WatchEvent}.

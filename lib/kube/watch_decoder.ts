@@ -9,7 +9,8 @@
  */
 import type { KubeObject, WatchEvent } from "./types.ts";
 
-const EVENT_TYPES: ReadonlySet<string> = new Set([
+/** The types a watch event may have. */
+export const EVENT_TYPES: ReadonlySet<string> = new Set([
   "ADDED",
   "MODIFIED",
   "DELETED",
