@@ -4,7 +4,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { UsageError } from "../loadtest/options.ts";
+import { integer, UsageError } from "../loadtest/options.ts";
 
 /** What the benchmark runs. */
 export interface BenchOptions {
@@ -66,12 +66,7 @@ export function parseBenchOptions(args: readonly string[]): BenchOptions | "help
     throw new UsageError(error instanceof Error ? error.message : String(error));
   }
   if (values.help) return "help";
-  const steady = Number(values["steady-seconds"]);
-  if (!Number.isInteger(steady) || steady < 0) {
-    throw new UsageError(
-      `--steady-seconds must be an integer >= 0, got "${values["steady-seconds"]}"`,
-    );
-  }
+  const steady = integer(values["steady-seconds"], "steady-seconds", 0);
   const run = sizes(values.sizes, "sizes");
   if (values.big && !run.includes(10_000)) run.push(10_000);
   return {

@@ -71,7 +71,11 @@ export const USAGE = `Usage: deno task loadtest [flags]
   --cpu-prof               with --pgop child: write a CPU profile of pgop (pgop.cpuprofile)
   --no-cleanup             keep the Databases and namespaces (and a local control plane, until Ctrl-C)`;
 
-function integer(text: string, flag: string, min: number): number {
+/**
+ * The integer value of flag `--flag`.
+ * @throws {UsageError} for a value that is empty, not an integer, or below `min`
+ */
+export function integer(text: string, flag: string, min: number): number {
   const n = Number(text);
   if (text.trim() === "" || !Number.isInteger(n) || n < min) {
     throw new UsageError(`--${flag} must be an integer >= ${min}, got "${text}"`);
