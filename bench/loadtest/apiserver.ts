@@ -92,16 +92,6 @@ export function apiserverWrites(text: string): ApiserverWrites {
   return out;
 }
 
-/** `after - before` per key. */
-export function diffWrites(after: ApiserverWrites, before: ApiserverWrites): ApiserverWrites {
-  const out: Record<string, number> = {};
-  for (const [k, v] of Object.entries(after)) {
-    const d = v - (before[k] ?? 0);
-    if (d !== 0) out[k] = d;
-  }
-  return out;
-}
-
 /** `"apply databases.database.example.com"` → `"APPLY databases"`, `"create secrets"` → `"POST secrets"`; undefined for reads or other resources. */
 function clientKey(key: string): string | undefined {
   const [verb, label = ""] = key.split(" ");

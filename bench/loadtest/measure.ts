@@ -8,7 +8,7 @@
 import { Resources } from "../../lib/kube/resource.ts";
 import type { Database } from "../../lib/database/types.ts";
 import type { KubeClient } from "../../lib/kube/types.ts";
-import { type ApiserverWrites, diffWrites, scrapeApiserverWrites } from "./apiserver.ts";
+import { type ApiserverWrites, scrapeApiserverWrites } from "./apiserver.ts";
 import { hotFunctions } from "./cpu_profile.ts";
 import { describeNotReady } from "./diagnose.ts";
 import type { LoadtestOptions } from "./options.ts";
@@ -155,7 +155,7 @@ export async function measureRun(ctx: MeasureContext): Promise<Measured> {
       toolRequests,
       apiserver: typeof apiBefore === "string" || typeof apiAfter === "string"
         ? { error: typeof apiBefore === "string" ? apiBefore : String(apiAfter) }
-        : { writes: diffWrites(apiAfter, apiBefore) },
+        : { writes: diffCounts(apiAfter, apiBefore) },
       stats: { start: start.stats, run: run.stats, steady: steady.stats },
       steadySeconds,
       series,

@@ -14,6 +14,7 @@ Deno.test("RequestCounter counts by verb and resource and snapshots a copy", () 
 });
 
 Deno.test("diffCounts() subtracts per key and drops zeros", () => {
+  assert.deepEqual(diffCounts({ a: 5, b: 2 }, { a: 1, b: 2 }), { a: 4 });
   assert.deepEqual(
     diffCounts({ "create secrets": 5, "list secrets": 1, "apply x": 2 }, {
       "create secrets": 2,
