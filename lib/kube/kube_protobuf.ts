@@ -177,38 +177,57 @@ const MAX_FRAME_BYTES = 64 * 1024 * 1024;
  */
 export class ProtobufWatchDecoder<T extends KubeObject> implements WatchBodyDecoder<T> {
   readonly #schema: MessageSchema;
-  #pending = new Uint8Array(0);
+  // Chunks of an unfinished frame, joined only once the frame is complete, so
+  // a large frame split into many chunks is copied once.
+  #chunks: Uint8Array[] = [];
+  #buffered = 0;
+  /** Bytes needed before the next frame can be complete (its header: 4). */
+  #needed = 4;
 
   constructor(schema: MessageSchema) {
     this.#schema = schema;
   }
 
   push(chunk: Uint8Array, out: WatchEvent<T>[]): void {
-    let bytes = chunk;
-    if (this.#pending.length > 0) {
-      bytes = new Uint8Array(this.#pending.length + chunk.length);
-      bytes.set(this.#pending);
-      bytes.set(chunk, this.#pending.length);
-    }
+    this.#chunks.push(chunk);
+    this.#buffered += chunk.length;
+    if (this.#buffered < this.#needed) return;
+    const bytes = this.#chunks.length === 1 ? chunk : joined(this.#chunks, this.#buffered);
     let offset = 0;
+    this.#needed = 4;
     while (bytes.length - offset >= 4) {
       const length = ((bytes[offset] << 24) >>> 0) + (bytes[offset + 1] << 16) +
         (bytes[offset + 2] << 8) + bytes[offset + 3];
       if (length > MAX_FRAME_BYTES) {
         throw new ProtobufError(`Watch frame of ${length} bytes exceeds ${MAX_FRAME_BYTES}`);
       }
-      if (bytes.length - offset - 4 < length) break;
+      if (bytes.length - offset - 4 < length) {
+        this.#needed = 4 + length;
+        break;
+      }
       const frame = bytes.subarray(offset + 4, offset + 4 + length);
       offset += 4 + length;
       out.push(decodeWatchFrame<T>(frame, this.#schema));
     }
     // Copied: the chunk's buffer is not kept alive by a small remainder.
-    this.#pending = bytes.slice(offset);
+    const rest = bytes.slice(offset);
+    this.#chunks = rest.length > 0 ? [rest] : [];
+    this.#buffered = rest.length;
   }
 
   end(_out: WatchEvent<T>[]): void {
-    if (this.#pending.length > 0) {
-      throw new ProtobufError(`Watch stream ended inside a frame (${this.#pending.length} bytes)`);
+    if (this.#buffered > 0) {
+      throw new ProtobufError(`Watch stream ended inside a frame (${this.#buffered} bytes)`);
     }
   }
+}
+
+function joined(chunks: readonly Uint8Array[], length: number): Uint8Array {
+  const bytes = new Uint8Array(length);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.length;
+  }
+  return bytes;
 }

@@ -56,27 +56,34 @@ export interface WatchBodyDecoder<T extends KubeObject> {
 /** {@link WatchBodyDecoder} of the JSON encoding: one event per line. */
 export class JsonWatchDecoder<T extends KubeObject> implements WatchBodyDecoder<T> {
   readonly #text = new TextDecoder();
-  #pending = "";
+  // Pieces of the current, unfinished line: only new text is searched for a
+  // newline, and a large object split into many chunks is joined once.
+  #pieces: string[] = [];
 
   push(chunk: Uint8Array, out: WatchEvent<T>[]): void {
-    this.#lines(this.#text.decode(chunk, { stream: true }), false, out);
+    this.#lines(this.#text.decode(chunk, { stream: true }), out);
   }
 
   end(out: WatchEvent<T>[]): void {
-    this.#lines(this.#text.decode(), true, out);
+    this.#lines(this.#text.decode(), out);
+    this.#emit(out);
   }
 
-  #lines(text: string, last: boolean, out: WatchEvent<T>[]): void {
-    const buffer = this.#pending + text;
+  #lines(text: string, out: WatchEvent<T>[]): void {
     let start = 0;
-    for (let nl = buffer.indexOf("\n"); nl !== -1; nl = buffer.indexOf("\n", start)) {
-      const line = buffer.slice(start, nl);
+    for (let nl = text.indexOf("\n"); nl !== -1; nl = text.indexOf("\n", start)) {
+      this.#pieces.push(text.slice(start, nl));
       start = nl + 1;
-      if (line.trim() !== "") out.push(parseWatchEvent<T>(line));
+      this.#emit(out);
     }
-    const rest = buffer.slice(start);
-    this.#pending = last ? "" : rest;
-    if (last && rest.trim() !== "") out.push(parseWatchEvent<T>(rest));
+    if (start < text.length) this.#pieces.push(text.slice(start));
+  }
+
+  /** Parses the line made of the pending pieces, unless it is blank. */
+  #emit(out: WatchEvent<T>[]): void {
+    const line = this.#pieces.join("");
+    this.#pieces = [];
+    if (line.trim() !== "") out.push(parseWatchEvent<T>(line));
   }
 }
 
