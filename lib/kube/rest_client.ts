@@ -86,9 +86,10 @@ export class RestClient implements KubeClient, Disposable {
       path: withQuery(path, listQuery(options)),
       signal: options.signal,
     };
-    const list = options.protobuf
-      ? await this.#protobufList<T>({ ...call, accept: PROTOBUF_ACCEPT }, options.protobuf)
-      : await this.#json<ListBody<T>>(call);
+    const list = await this.#json<ListBody<T>>(
+      options.protobuf ? { ...call, accept: PROTOBUF_ACCEPT } : call,
+      options.protobuf,
+    );
     const items = list.items ?? [];
     const apiVersion = apiVersionOf(resource);
     for (const item of items) {
@@ -236,20 +237,14 @@ export class RestClient implements KubeClient, Disposable {
     });
   }
 
-  async #json<T>(call: HttpCall): Promise<T> {
-    const { text } = await this.#transport.send(call);
-    try {
-      return JSON.parse(text) as T;
-    } catch (err) {
-      throw new TransportError(`${call.method} ${call.path}`, err);
-    }
-  }
-
-  /** A list asked for as protobuf: decoded with `schema`, or whole when the server sent JSON. */
-  async #protobufList<T>(call: HttpCall, schema: MessageSchema): Promise<ListBody<T>> {
+  /**
+   * The answer to `call`, parsed: JSON, or a protobuf list decoded with
+   * `listSchema` when `call` asked for protobuf and the server sent it.
+   */
+  async #json<T>(call: HttpCall, listSchema?: MessageSchema): Promise<T> {
     const { text, bytes } = await this.#transport.send(call);
     try {
-      return bytes ? decodeList(bytes, schema) as ListBody<T> : JSON.parse(text) as ListBody<T>;
+      return (bytes && listSchema ? decodeList(bytes, listSchema) : JSON.parse(text)) as T;
     } catch (err) {
       throw new TransportError(`${call.method} ${call.path}`, err);
     }
