@@ -176,9 +176,13 @@ function stepStreamingList<T extends KubeObject>(
         const annotations = event.object.metadata?.annotations;
         if (annotations?.[INITIAL_EVENTS_END_ANNOTATION] !== "true") return { state, action: NONE };
         const resourceVersion = event.object.metadata?.resourceVersion ?? "";
+        const items = [...state.items.values()];
+        // The watch that sent the list goes on, and its request still holds this
+        // state: emptied, the buffer pins neither the objects nor their table.
+        state.items.clear();
         return {
           state: { phase: "Watching", resourceVersion },
-          action: { kind: "replace", items: [...state.items.values()], resourceVersion },
+          action: { kind: "replace", items, resourceVersion },
         };
       }
       // Only ADDED is expected; MODIFIED/DELETED are applied to the buffer to stay correct.

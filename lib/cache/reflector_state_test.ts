@@ -111,6 +111,9 @@ Deno.test("step() StreamingList: buffers initial events until the initial-events
   );
   assert.deepEqual(end.state, watching("7"));
   assert.equal(end.action.kind === "replace" && end.action.items.length, 2);
+  // The watch that delivered the list goes on and still holds the old state:
+  // its buffer must not keep every object (and their later replaced versions) alive.
+  assert.equal(state.phase === "StreamingList" && state.items.size, 0);
 });
 
 Deno.test("step() StreamingList: a 4xx or an early end falls back; 5xx and transport errors retry", () => {
