@@ -177,8 +177,8 @@ const MAX_FRAME_BYTES = 64 * 1024 * 1024;
  */
 export class ProtobufWatchDecoder<T extends KubeObject> implements WatchBodyDecoder<T> {
   readonly #schema: MessageSchema;
-  // Chunks of an unfinished frame, joined only once the frame is complete, so
-  // a large frame split into many chunks is copied once.
+  // Copies of the chunks of an unfinished frame, joined only once the frame is
+  // complete: a large frame split into many chunks is not re-copied per chunk.
   #chunks: Uint8Array[] = [];
   #buffered = 0;
   /** Bytes needed before the next frame can be complete (its header: 4). */
@@ -189,9 +189,13 @@ export class ProtobufWatchDecoder<T extends KubeObject> implements WatchBodyDeco
   }
 
   push(chunk: Uint8Array, out: WatchEvent<T>[]): void {
-    this.#chunks.push(chunk);
     this.#buffered += chunk.length;
-    if (this.#buffered < this.#needed) return;
+    if (this.#buffered < this.#needed) {
+      // Kept past this call: a copy, since the chunk's buffer is reused.
+      this.#chunks.push(chunk.slice());
+      return;
+    }
+    this.#chunks.push(chunk);
     const bytes = this.#chunks.length === 1 ? chunk : joined(this.#chunks, this.#buffered);
     let offset = 0;
     this.#needed = 4;
@@ -209,7 +213,7 @@ export class ProtobufWatchDecoder<T extends KubeObject> implements WatchBodyDeco
       offset += 4 + length;
       out.push(decodeWatchFrame<T>(frame, this.#schema));
     }
-    // Copied: the chunk's buffer is not kept alive by a small remainder.
+    // Copied: the chunk's buffer is reused for the next read.
     const rest = bytes.slice(offset);
     this.#chunks = rest.length > 0 ? [rest] : [];
     this.#buffered = rest.length;

@@ -9,6 +9,7 @@ import {
 import { type MessageSchema, ProtobufError } from "./protobuf.ts";
 import type { KubeObject, WatchEvent } from "./types.ts";
 import { bytesField, envelope, messageField, stringField } from "../testing/protobuf_encoder.ts";
+import { decodeThroughOneBuffer } from "../testing/reused_buffer.ts";
 
 const testdata = new URL("./testdata/", import.meta.url);
 const NAME_ONLY: MessageSchema = {
@@ -25,11 +26,9 @@ const NAME_ONLY: MessageSchema = {
 
 /** Everything a {@link ProtobufWatchDecoder} makes of `bytes` in chunks of `size`, end included. */
 function decodeChunked(bytes: Uint8Array, size: number): WatchEvent<KubeObject>[] {
-  const decoder = new ProtobufWatchDecoder<KubeObject>(NAME_ONLY);
-  const events: WatchEvent<KubeObject>[] = [];
-  for (let i = 0; i < bytes.length; i += size) decoder.push(bytes.slice(i, i + size), events);
-  decoder.end(events);
-  return events;
+  const chunks: Uint8Array[] = [];
+  for (let i = 0; i < bytes.length; i += size) chunks.push(bytes.subarray(i, i + size));
+  return decodeThroughOneBuffer(new ProtobufWatchDecoder<KubeObject>(NAME_ONLY), chunks);
 }
 
 Deno.test("isProtobuf() recognises the API server's protobuf media types", () => {

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { chunkReader } from "./body_chunks.ts";
 import { TransportError } from "./errors.ts";
 import { type HttpCall, HttpTransport, type TransportOptions } from "./http_transport.ts";
 import type { ConnectionConfig } from "./kubeconfig.ts";
@@ -267,21 +268,23 @@ export class RestClient implements KubeClient, Disposable {
     const decoder = schema && isProtobuf(response.headers.get("content-type"))
       ? new ProtobufWatchDecoder<T>(schema)
       : new JsonWatchDecoder<T>();
-    const reader = response.body.getReader();
+    const reader = chunkReader(response.body);
     // The transport's own abort wiring covers the request until its headers;
     // a stream that has started is ended here, or an aborted watch would wait
     // for the server's next event (a bookmark can be a minute away).
     const onAbort = () => void reader.cancel().catch(() => {});
     signal?.addEventListener("abort", onAbort, { once: true });
     try {
-      // Events are decoded a network chunk at a time, with no stream stage per event.
+      // Events are decoded a network chunk at a time, with no stream stage per
+      // event; the decoders copy what they keep of a chunk (its buffer is reused).
       for (;;) {
-        const { done, value } = await reader.read();
+        const chunk = await reader.read();
+        const done = chunk === undefined;
         const events: WatchEvent<T>[] = [];
         let malformed: unknown;
         try {
           if (done) decoder.end(events);
-          else decoder.push(value, events);
+          else decoder.push(chunk, events);
         } catch (err) {
           malformed = err;
         }

@@ -47,7 +47,11 @@ export function parseWatchEvent<T extends KubeObject>(line: string): WatchEvent<
  * malformed event throws, after the events before it were appended.
  */
 export interface WatchBodyDecoder<T extends KubeObject> {
-  /** Appends to `out` the events completed by `chunk`, in order. */
+  /**
+   * Appends to `out` the events completed by `chunk`, in order. `chunk` is
+   * valid during the call only (its buffer is reused for the next read): a
+   * decoder copies what it keeps.
+   */
   push(chunk: Uint8Array, out: WatchEvent<T>[]): void;
   /** Appends to `out` the events of what is left at the end of the body. */
   end(out: WatchEvent<T>[]): void;

@@ -1,16 +1,13 @@
 import assert from "node:assert/strict";
 import { JsonWatchDecoder, parseWatchEvent } from "./watch_decoder.ts";
 import type { KubeObject, WatchEvent } from "./types.ts";
+import { decodeThroughOneBuffer } from "../testing/reused_buffer.ts";
 
 const encode = (text: string) => new TextEncoder().encode(text);
 
-/** Everything `decoder` makes of `chunks`, end included. */
+/** Everything a decoder makes of `chunks`, end included. */
 function decodeAll(chunks: readonly Uint8Array[]): WatchEvent<KubeObject>[] {
-  const decoder = new JsonWatchDecoder<KubeObject>();
-  const events: WatchEvent<KubeObject>[] = [];
-  for (const chunk of chunks) decoder.push(chunk, events);
-  decoder.end(events);
-  return events;
+  return decodeThroughOneBuffer(new JsonWatchDecoder<KubeObject>(), chunks);
 }
 
 Deno.test("JsonWatchDecoder splits events across arbitrary chunk boundaries", () => {
