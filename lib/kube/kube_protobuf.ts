@@ -171,16 +171,22 @@ export function decodeWatchFrame<T extends KubeObject>(
 /** Largest watch frame accepted (the API server's default request limit is 3 MiB per object). */
 const MAX_FRAME_BYTES = 64 * 1024 * 1024;
 
+/** First size of a decoder's buffer for an unfinished frame; it grows to the largest frame. */
+const PENDING_BYTES = 64 * 1024;
+/** A buffer grown beyond this for a large frame is let go once that frame is decoded. */
+const PENDING_KEPT_BYTES = 1024 * 1024;
+
 /**
  * {@link WatchBodyDecoder} of a protobuf watch: frames split across chunks
  * are joined; a malformed frame throws.
  */
 export class ProtobufWatchDecoder<T extends KubeObject> implements WatchBodyDecoder<T> {
   readonly #schema: MessageSchema;
-  // Copies of the chunks of an unfinished frame, joined only once the frame is
-  // complete: a large frame split into many chunks is not re-copied per chunk.
-  #chunks: Uint8Array[] = [];
-  #buffered = 0;
+  // The unfinished frame at the end of the last chunk, carried over to the
+  // next in one buffer that is reused: each byte is copied once however many
+  // chunks its frame spans, and streaming allocates nothing per chunk.
+  #pending = new Uint8Array(0);
+  #pendingLength = 0;
   /** Bytes needed before the next frame can be complete (its header: 4). */
   #needed = 4;
 
@@ -189,14 +195,12 @@ export class ProtobufWatchDecoder<T extends KubeObject> implements WatchBodyDeco
   }
 
   push(chunk: Uint8Array, out: WatchEvent<T>[]): void {
-    this.#buffered += chunk.length;
-    if (this.#buffered < this.#needed) {
-      // Kept past this call: a copy, since the chunk's buffer is reused.
-      this.#chunks.push(chunk.slice());
-      return;
+    if (this.#pendingLength > 0 || chunk.length < this.#needed) {
+      this.#append(chunk);
+      if (this.#pendingLength < this.#needed) return;
     }
-    this.#chunks.push(chunk);
-    const bytes = this.#chunks.length === 1 ? chunk : joined(this.#chunks, this.#buffered);
+    const carried = this.#pendingLength > 0;
+    const bytes = carried ? this.#pending.subarray(0, this.#pendingLength) : chunk;
     let offset = 0;
     this.#needed = 4;
     while (bytes.length - offset >= 4) {
@@ -213,25 +217,32 @@ export class ProtobufWatchDecoder<T extends KubeObject> implements WatchBodyDeco
       offset += 4 + length;
       out.push(decodeWatchFrame<T>(frame, this.#schema));
     }
-    // Copied: the chunk's buffer is reused for the next read.
-    const rest = bytes.slice(offset);
-    this.#chunks = rest.length > 0 ? [rest] : [];
-    this.#buffered = rest.length;
+    // The rest is kept in the decoder's buffer: the chunk's is reused by the next read.
+    if (carried) {
+      this.#pending.copyWithin(0, offset, this.#pendingLength);
+      this.#pendingLength -= offset;
+    } else if (offset < chunk.length) {
+      this.#append(chunk.subarray(offset));
+    }
+    if (this.#pendingLength === 0 && this.#pending.length > PENDING_KEPT_BYTES) {
+      this.#pending = new Uint8Array(0);
+    }
   }
 
   end(_out: WatchEvent<T>[]): void {
-    if (this.#buffered > 0) {
-      throw new ProtobufError(`Watch stream ended inside a frame (${this.#buffered} bytes)`);
+    if (this.#pendingLength > 0) {
+      throw new ProtobufError(`Watch stream ended inside a frame (${this.#pendingLength} bytes)`);
     }
   }
-}
 
-function joined(chunks: readonly Uint8Array[], length: number): Uint8Array {
-  const bytes = new Uint8Array(length);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.length;
+  #append(bytes: Uint8Array): void {
+    const length = this.#pendingLength + bytes.length;
+    if (length > this.#pending.length) {
+      const grown = new Uint8Array(Math.max(length, 2 * this.#pending.length, PENDING_BYTES));
+      grown.set(this.#pending.subarray(0, this.#pendingLength));
+      this.#pending = grown;
+    }
+    this.#pending.set(bytes, this.#pendingLength);
+    this.#pendingLength = length;
   }
-  return bytes;
 }

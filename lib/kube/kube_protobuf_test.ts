@@ -90,6 +90,23 @@ Deno.test("ProtobufWatchDecoder decodes a captured streaming list however it is 
   }
 });
 
+Deno.test("ProtobufWatchDecoder joins a frame larger than its buffer from many chunks", () => {
+  const added = (name: string) => {
+    const object = envelope("v1", "Service", messageField(1, stringField(1, name)));
+    const frame = [...stringField(1, "ADDED"), ...messageField(2, bytesField(1, object))];
+    const length = frame.length;
+    return [length >>> 24, (length >>> 16) & 0xff, (length >>> 8) & 0xff, length & 0xff, ...frame];
+  };
+  const big = "b".repeat(300_000);
+  const bytes = new Uint8Array([...added("a"), ...added(big), ...added("c")]);
+  for (const size of [1000, 70_000]) {
+    const chunks: Uint8Array[] = [];
+    for (let i = 0; i < bytes.length; i += size) chunks.push(bytes.subarray(i, i + size));
+    const events = decodeThroughOneBuffer(new ProtobufWatchDecoder<KubeObject>(NAME_ONLY), chunks);
+    assert.deepEqual(events.map((e) => (e.object as KubeObject).metadata?.name), ["a", big, "c"]);
+  }
+});
+
 Deno.test("ProtobufWatchDecoder throws at the end of a stream cut inside a frame", async () => {
   const bytes = await Deno.readFile(new URL("service_watch.pb", testdata));
   assert.throws(() => decodeChunked(bytes.slice(0, -3), 64), /ended inside a frame/);
