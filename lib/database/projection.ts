@@ -26,15 +26,16 @@
  */
 import type { StatefulSet } from "kubernetes-types/apps/v1.d.ts";
 import type { PersistentVolumeClaim } from "kubernetes-types/core/v1.d.ts";
-import type { ManagedFieldsEntry } from "kubernetes-types/meta/v1.d.ts";
+import type { ManagedFieldsEntry, OwnerReference } from "kubernetes-types/meta/v1.d.ts";
 import { StringPool } from "../cache/string_pool.ts";
+import { WeakInterner } from "../cache/weak_interner.ts";
 import {
   LAST_APPLIED_ANNOTATION,
   memoryDietTransform,
   type Transform,
 } from "../cache/transform.ts";
 import type { KubeObject, ObjectMeta } from "../kube/types.ts";
-import { type Database, FIELD_MANAGER, GROUP } from "./types.ts";
+import { type Condition, type Database, FIELD_MANAGER, GROUP } from "./types.ts";
 
 /**
  * Values that repeat across thousands of cached objects (namespaces, label
@@ -57,6 +58,71 @@ function claimTemplate(name: string | undefined, storage: string | undefined) {
     if (claimTemplates.size < 1000) claimTemplates.set(key, template);
   }
   return template;
+}
+
+/**
+ * Owner references and labels, shared among the children of one owner: a
+ * Database's four children carry the same ones (see `weak_interner.ts`).
+ * Shared values are frozen: a cached object is never changed in place.
+ */
+const ownerReferences = new WeakInterner<readonly OwnerReference[]>();
+const ownerLabels = new WeakInterner<Readonly<Record<string, string>>>();
+
+/** The owners' uids: the key children of the same owners share things under. */
+function ownersKey(refs: readonly OwnerReference[]): string {
+  return refs.length === 1 ? refs[0].uid : refs.map((ref) => ref.uid).join(",");
+}
+
+/** `refs` as the instance shared by every cached object with equal references. */
+function shareOwners(refs: readonly OwnerReference[]): readonly OwnerReference[] {
+  return ownerReferences.share(
+    ownersKey(refs),
+    (shared) =>
+      shared.length === refs.length && shared.every((ref, i) => sameReference(ref, refs[i])),
+    () =>
+      Object.freeze(refs.map((ref) =>
+        Object.freeze({
+          ...ref,
+          apiVersion: pool.intern(ref.apiVersion),
+          kind: pool.intern(ref.kind),
+        })
+      )),
+  );
+}
+
+function sameReference(a: OwnerReference, b: OwnerReference): boolean {
+  return a.uid === b.uid && a.name === b.name && a.kind === b.kind &&
+    a.apiVersion === b.apiVersion && a.controller === b.controller &&
+    a.blockOwnerDeletion === b.blockOwnerDeletion;
+}
+
+/**
+ * `labels`, shared with the other children of the same owners when they carry
+ * the same. A value equal to the owner's name (`app.kubernetes.io/instance`)
+ * is the owner's name string; only other values go to the pool, which the
+ * 10,000 distinct Database names would otherwise fill.
+ */
+function shareLabels(
+  owners: readonly OwnerReference[],
+  labels: Readonly<Record<string, string>>,
+): Readonly<Record<string, string>> {
+  const keys = Object.keys(labels);
+  return ownerLabels.share(
+    ownersKey(owners),
+    (shared) => {
+      const sharedKeys = Object.keys(shared);
+      return sharedKeys.length === keys.length && keys.every((k) => shared[k] === labels[k]);
+    },
+    () => {
+      const ownerName = owners[0].name;
+      const out: Record<string, string> = {};
+      for (const key of keys) {
+        const value = labels[key];
+        out[key] = value === ownerName ? ownerName : pool.intern(value);
+      }
+      return Object.freeze(out);
+    },
+  );
 }
 
 /** Annotation on every child: a hash of the object pgop last wrote (see `desired_hash.ts`). */
@@ -102,18 +168,17 @@ export function projectMetadata(metadata: ObjectMeta | undefined): ObjectMeta {
   if (m.resourceVersion !== undefined) out.resourceVersion = m.resourceVersion;
   if (m.generation !== undefined) out.generation = m.generation;
   if (m.deletionTimestamp !== undefined) out.deletionTimestamp = m.deletionTimestamp;
-  if (m.labels !== undefined) out.labels = pool.internValues(m.labels);
+  const owners = m.ownerReferences;
+  const shared = owners === undefined || owners.length === 0 ? undefined : shareOwners(owners);
+  if (shared !== undefined && m.name === shared[0].name) out.name = shared[0].name;
+  if (m.labels !== undefined) {
+    out.labels = shared === undefined ? pool.internValues(m.labels) : shareLabels(shared, m.labels);
+  }
   if (m.annotations !== undefined) {
     const { [LAST_APPLIED_ANNOTATION]: _applied, ...annotations } = m.annotations;
     if (Object.keys(annotations).length > 0) out.annotations = annotations;
   }
-  if (m.ownerReferences !== undefined) {
-    out.ownerReferences = m.ownerReferences.map((ref) => ({
-      ...ref,
-      apiVersion: pool.intern(ref.apiVersion),
-      kind: pool.intern(ref.kind),
-    }));
-  }
+  if (owners !== undefined) out.ownerReferences = shared ?? [];
   const foreign = foreignSpecOwners(m.managedFields);
   if (foreign.length > 0) out.managedFields = foreign;
   return out as ObjectMeta;
@@ -151,6 +216,53 @@ export const projectStatefulSet: Transform<StatefulSet> = (sts) => {
 };
 
 /**
+ * Conditions, shared among Databases: thousands of them carry the same
+ * condition, set in the same second ("Ready", "True", "1/1 replicas ready").
+ */
+const conditions = new WeakInterner<Condition>();
+const CONDITION_KEYS = new Set([
+  "type",
+  "status",
+  "reason",
+  "message",
+  "lastTransitionTime",
+  "observedGeneration",
+]);
+
+/** `c` as the instance shared by equal conditions of other Databases (frozen). */
+function shareCondition(c: Condition): Condition {
+  const pooled = () =>
+    Object.freeze({
+      ...c,
+      type: pool.intern(c.type),
+      status: pool.intern(c.status),
+      reason: pool.intern(c.reason),
+      message: pool.intern(c.message),
+      lastTransitionTime: pool.intern(c.lastTransitionTime),
+    });
+  const keys = Object.keys(c);
+  // Only conditions made of the fields compared below are shared.
+  if (!keys.every((k) => CONDITION_KEYS.has(k))) return pooled();
+  const key = [
+    c.type,
+    c.status,
+    c.reason,
+    c.lastTransitionTime,
+    c.observedGeneration,
+    c.message,
+  ].join("\u0000");
+  return conditions.share(
+    key,
+    (shared) =>
+      Object.keys(shared).length === keys.length && shared.type === c.type &&
+      shared.status === c.status && shared.reason === c.reason && shared.message === c.message &&
+      shared.lastTransitionTime === c.lastTransitionTime &&
+      shared.observedGeneration === c.observedGeneration,
+    pooled,
+  );
+}
+
+/**
  * A Database as cached: the memory diet (no managedFields), with the strings
  * that repeat across Databases shared: namespace, image, environment, phase
  * and the conditions' texts.
@@ -172,16 +284,7 @@ export function compactDatabase(db: Database): Database {
   if (status !== undefined) {
     const pooled: Record<string, unknown> = { ...status };
     if (status.phase !== undefined) pooled.phase = pool.intern(status.phase);
-    if (status.conditions !== undefined) {
-      pooled.conditions = status.conditions.map((c) => ({
-        ...c,
-        type: pool.intern(c.type),
-        status: pool.intern(c.status),
-        reason: pool.intern(c.reason),
-        message: pool.intern(c.message),
-        lastTransitionTime: pool.intern(c.lastTransitionTime),
-      }));
-    }
+    if (status.conditions !== undefined) pooled.conditions = status.conditions.map(shareCondition);
     out.status = pooled;
   }
   return out as unknown as Database;

@@ -69,6 +69,33 @@ Deno.test("projectMetadataOnly() keeps no data: a cached Secret holds no passwor
   assert.deepEqual(projectMetadataOnly(projected), projected);
 });
 
+Deno.test("children of one owner share their owner references, labels and name", () => {
+  const sts = projectStatefulSet(desiredStatefulSet(db, { secretName: "db-app" }));
+  const secret = projectMetadataOnly(desiredSecret(db, "pw"));
+  const otherDb = { ...db, metadata: { name: "other", namespace: "ns", uid: "uid-2" } };
+  const other = projectMetadataOnly(desiredSecret(otherDb, "pw"));
+  const refs = sts.metadata?.ownerReferences;
+  assert.equal(secret.metadata?.ownerReferences, refs);
+  assert.equal(secret.metadata?.labels, sts.metadata?.labels);
+  assert.notEqual(other.metadata?.ownerReferences, refs);
+  // Frozen: a cached object is never changed in place, and a shared one must not be.
+  assert.ok(Object.isFrozen(refs) && Object.isFrozen(refs?.[0]));
+  assert.ok(Object.isFrozen(sts.metadata?.labels));
+  // Different labels under the same owner stay apart, and the first ones stay shared.
+  const relabelled = projectMetadataOnly({
+    metadata: { ...secret.metadata, labels: { ...secret.metadata?.labels, extra: "x" } },
+  });
+  assert.equal(relabelled.metadata?.labels?.extra, "x");
+  assert.equal(relabelled.metadata?.ownerReferences, refs);
+  assert.equal(projectMetadataOnly(secret).metadata?.labels, sts.metadata?.labels);
+  // A reference that differs in anything but the uid is not shared.
+  const changed = projectMetadataOnly({
+    metadata: { ...secret.metadata, ownerReferences: [{ ...refs![0], controller: false }] },
+  });
+  assert.notEqual(changed.metadata?.ownerReferences, refs);
+  assert.equal(changed.metadata?.ownerReferences?.[0].controller, false);
+});
+
 Deno.test("projectStatefulSet() keeps what status and volume growth read, and the builder's input", () => {
   const desired = desiredStatefulSet(db, { secretName: "db-app" });
   const counts = {
@@ -125,4 +152,31 @@ Deno.test("compactDatabase() equals the memory diet, without touching its input"
   assert.deepEqual(input, copy);
   const bare = { metadata: { name: "x" }, spec: db.spec } as Database;
   assert.deepEqual(compactDatabase(bare), bare);
+});
+
+Deno.test("compactDatabase() shares equal conditions among Databases, frozen", () => {
+  const ready = {
+    type: "Ready",
+    status: "True",
+    reason: "AllReplicasReady",
+    message: "1/1 replicas ready",
+    lastTransitionTime: "2026-11-25T10:00:00Z",
+    observedGeneration: 1,
+  } as const;
+  const withCondition = (name: string, condition: Record<string, unknown>) =>
+    compactDatabase({
+      ...db,
+      metadata: { ...db.metadata, name },
+      status: { phase: "Ready", conditions: [condition] },
+    } as unknown as Database).status!.conditions![0];
+  const a = withCondition("a", { ...ready });
+  assert.equal(withCondition("b", { ...ready }), a);
+  assert.ok(Object.isFrozen(a));
+  const later = withCondition("c", { ...ready, lastTransitionTime: "2026-11-25T10:00:01Z" });
+  assert.notEqual(later, a);
+  assert.equal(later.lastTransitionTime, "2026-11-25T10:00:01Z");
+  // A condition with a field of its own keeps it, and is not shared.
+  const extra = withCondition("d", { ...ready, extra: "x" });
+  assert.notEqual(extra, a);
+  assert.equal((extra as unknown as Record<string, unknown>).extra, "x");
 });

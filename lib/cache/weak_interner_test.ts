@@ -1,0 +1,54 @@
+import assert from "node:assert/strict";
+import { WeakInterner } from "./weak_interner.ts";
+
+type Box = { readonly value: string };
+const box = (value: string): Box => ({ value });
+
+Deno.test("WeakInterner shares the first value made under a key with equal later ones", () => {
+  const interner = new WeakInterner<Box>();
+  const first = interner.share("k", (s) => s.value === "a", () => box("a"));
+  const second = interner.share("k", (s) => s.value === "a", () => box("a"));
+  assert.equal(second, first);
+  assert.equal(interner.size, 1);
+});
+
+Deno.test("WeakInterner makes its own value when the shared one differs, and keeps the first shared", () => {
+  const interner = new WeakInterner<Box>();
+  const first = interner.share("k", (s) => s.value === "a", () => box("a"));
+  const other = interner.share("k", (s) => s.value === "b", () => box("b"));
+  assert.notEqual(other, first);
+  assert.equal(other.value, "b");
+  assert.equal(interner.share("k", (s) => s.value === "a", () => box("a")), first);
+});
+
+Deno.test("WeakInterner keeps keys apart", () => {
+  const interner = new WeakInterner<Box>();
+  const a = interner.share("a", () => true, () => box("x"));
+  const b = interner.share("b", () => true, () => box("x"));
+  assert.notEqual(a, b);
+  assert.equal(interner.size, 2);
+});
+
+Deno.test("WeakInterner lets the garbage collector take values nobody holds, and drops their keys", async () => {
+  // In a process of its own: collection needs --expose-gc.
+  const script = `
+    import { WeakInterner } from ${
+    JSON.stringify(new URL("./weak_interner.ts", import.meta.url).href)
+  };
+    const interner = new WeakInterner();
+    (() => { for (let i = 0; i < 100; i++) interner.share("k" + i, () => true, () => ({ i })); })();
+    const kept = interner.share("kept", () => true, () => ({}));
+    for (let i = 0; i < 20 && interner.size > 1; i++) {
+      gc();
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    console.log(JSON.stringify({ size: interner.size, kept: interner.share("kept", () => true, () => ({})) === kept }));
+  `;
+  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+    args: ["eval", "--v8-flags=--expose-gc", script],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.equal(code, 0, new TextDecoder().decode(stderr));
+  assert.deepEqual(JSON.parse(new TextDecoder().decode(stdout)), { size: 1, kept: true });
+});
