@@ -13,7 +13,9 @@ COPY crds/ crds/
 # Fetch the npm dependencies pinned by deno.lock, then compile with only the
 # permissions pgop needs: network (API server, metrics port), reading the
 # service-account credentials (and a kubeconfig mounted under /etc/pgop), the
-# environment, and the host name for the leader identity.
+# environment, the host name for the leader identity, and FFI to libc for
+# malloc_trim (lib/malloc_trim.ts: ~11 MB less resident at 10,000 Databases;
+# drop that flag for a stricter sandbox, pgop then just keeps that memory).
 # tests/main_test.ts runs main.ts with exactly these flags. The V8 flag keeps
 # the young generation small (tests/support/pgop_runtime.ts says why).
 RUN deno install --frozen --entrypoint main.ts
@@ -23,6 +25,7 @@ RUN deno compile --frozen --no-prompt \
       --allow-read=/var/run/secrets/kubernetes.io/serviceaccount,/etc/pgop \
       --allow-env \
       --allow-sys=hostname \
+      --allow-ffi=/lib/x86_64-linux-gnu/libc.so.6,/lib/aarch64-linux-gnu/libc.so.6,/lib64/libc.so.6 \
       --output /out/pgop main.ts
 
 FROM gcr.io/distroless/cc-debian12:nonroot

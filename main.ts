@@ -1,7 +1,7 @@
 /**
  * pgop: a Kubernetes operator for PostgreSQL.
  *
- *   deno run --allow-net --allow-read --allow-env --allow-sys main.ts [flags]
+ *   deno task pgop [flags]   (deno.json has the permissions; --allow-ffi for libc is optional)
  *
  * Flags and environment → configuration → kubeconfig → a preflight request →
  * the operator, until SIGTERM/SIGINT. Errors a user can fix (flags,
@@ -15,6 +15,7 @@ import { loadKubeconfig } from "./lib/kube/kubeconfig.ts";
 import { Resources } from "./lib/kube/resource.ts";
 import { RestClient } from "./lib/kube/rest_client.ts";
 import { configureLogging, getLogger } from "./lib/log.ts";
+import { openMallocTrim, startMallocTrim } from "./lib/malloc_trim.ts";
 import { PgopMetrics } from "./lib/metrics/registry.ts";
 import { runOperator } from "./lib/operator.ts";
 
@@ -91,6 +92,9 @@ async function main(): Promise<number> {
     leaderElect: config.leaderElect,
   });
   const operator = runOperator(client, config, metrics, stop.signal);
+  const malloc = openMallocTrim();
+  if ("reason" in malloc) log.debug("Freed native memory is not trimmed: {reason}", malloc);
+  else startMallocTrim({ trim: malloc.trim, signal: stop.signal });
   if (operator.server) {
     log.info("Serving metrics and health on {host}:{port}", {
       host: operator.server.hostname,

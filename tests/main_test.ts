@@ -298,6 +298,7 @@ Deno.test("main.ts against the control plane: errors, logs, SIGTERM, Dockerfile 
         "--allow-read",
         "--allow-env",
         "--allow-sys",
+        "--allow-ffi",
       ]);
       await using pgop = PgopChild.start([
         ...admin,

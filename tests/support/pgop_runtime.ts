@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { LIBC_PATHS } from "../../lib/malloc_trim.ts";
 
 /**
  * V8 flags pgop runs with. V8 lets each of the young generation's semi-spaces
@@ -17,12 +18,16 @@
  */
 export const PGOP_V8_FLAGS = "--max-semi-space-size=2";
 
-/** The permissions of `deno task pgop`. */
+/**
+ * The permissions of `deno task pgop`. FFI to libc only serves the trimming
+ * of malloc's freed memory (lib/malloc_trim.ts says what it gains and costs).
+ */
 export const PGOP_PERMISSIONS: readonly string[] = [
   "--allow-net",
   "--allow-read",
   "--allow-env",
   "--allow-sys",
+  `--allow-ffi=${LIBC_PATHS.join(",")}`,
 ];
 
 /** `deno run` flags before main.ts: the V8 flags and `permissions`. */

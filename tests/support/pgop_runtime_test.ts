@@ -20,3 +20,30 @@ Deno.test("the Dockerfile compiles pgop with the same V8 flags", async () => {
     PGOP_PERMISSIONS.map(() => true),
   );
 });
+
+Deno.test({
+  name: "pgop's FFI permission lets it open this machine's glibc for malloc_trim",
+  ignore: Deno.build.os !== "linux",
+  async fn() {
+    const ffi = PGOP_PERMISSIONS.filter((p) => p.startsWith("--allow-ffi="));
+    assert.equal(ffi.length, 1);
+    const module = new URL("lib/malloc_trim.ts", root).href;
+    const script = await Deno.makeTempFile({ suffix: ".ts" });
+    try {
+      await Deno.writeTextFile(
+        script,
+        `import { openMallocTrim } from ${JSON.stringify(module)};\n` +
+          `const m = openMallocTrim();\nconsole.log("reason" in m ? m.reason : "opened");\n`,
+      );
+      const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+        args: ["run", "--no-prompt", ...ffi, script],
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      assert.equal(code, 0, new TextDecoder().decode(stderr));
+      assert.equal(new TextDecoder().decode(stdout).trim(), "opened");
+    } finally {
+      await Deno.remove(script);
+    }
+  },
+});
