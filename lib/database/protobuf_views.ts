@@ -23,7 +23,8 @@ const MANAGED_FIELDS_ENTRY: MessageSchema = {
   1: { name: "manager", type: "string" },
   2: { name: "operation", type: "string" },
   3: { name: "apiVersion", type: "string" },
-  7: { name: "fieldsV1", type: "json" },
+  // Which top-level fields each manager owns is all foreignSpecOwners reads.
+  7: { name: "fieldsV1", type: "jsonKeys" },
   8: { name: "subresource", type: "string" },
 };
 

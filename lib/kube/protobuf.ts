@@ -15,6 +15,7 @@
  *
  * @module
  */
+import { jsonTopLevelKeys } from "./json_keys.ts";
 
 /** How one field is decoded. */
 export type FieldSchema =
@@ -24,9 +25,19 @@ export type FieldSchema =
      * `string`, `int` (varint, up to 2^53), `bool`, `bytes`; `time`: a
      * `meta.v1.Time` message as RFC 3339; `quantity`: a `resource.Quantity`
      * message as its string; `json`: a message whose field 1 holds JSON bytes
-     * (`meta.v1.FieldsV1`, `runtime.RawExtension`), parsed.
+     * (`meta.v1.FieldsV1`, `runtime.RawExtension`), parsed; `jsonKeys`: the
+     * same, but only the object's top-level keys, each with `{}` as its value
+     * (see `json_keys.ts`).
      */
-    readonly type: "string" | "int" | "bool" | "bytes" | "time" | "quantity" | "json";
+    readonly type:
+      | "string"
+      | "int"
+      | "bool"
+      | "bytes"
+      | "time"
+      | "quantity"
+      | "json"
+      | "jsonKeys";
     readonly repeated?: boolean;
     /**
      * Leave out "", 0 and false, as the JSON encoding does for a field tagged
@@ -234,6 +245,19 @@ function fieldValue(reader: ProtoReader, field: FieldSchema, wireType: number): 
       return decodeMessage(bytes, QUANTITY, start, end).string ?? "";
     case "json":
       return parseJsonField(bytes, start, end);
+    case "jsonKeys":
+      return jsonKeysField(bytes, start, end);
+  }
+}
+
+/** The top-level keys of the JSON object in field 1 of the message at `bytes[start, end)`. */
+function jsonKeysField(bytes: Uint8Array, start: number, end: number): unknown {
+  const raw = fieldRange(bytes, 1, start, end);
+  if (raw === undefined) return {};
+  try {
+    return jsonTopLevelKeys(bytes, raw[0], raw[1]);
+  } catch (error) {
+    throw new ProtobufError(`Malformed JSON keys: ${(error as Error).message}`);
   }
 }
 

@@ -40,7 +40,7 @@ Deno.test("decodeMessage() skips fields not in the schema, of every wire type", 
   assert.deepEqual(out, { kept: "yes" });
 });
 
-Deno.test("decodeMessage() decodes nested, repeated, map, time, quantity and JSON fields", () => {
+Deno.test("decodeMessage() decodes nested, repeated, map, time, quantity, JSON and JSON-keys fields", () => {
   const schema: MessageSchema = {
     1: {
       name: "refs",
@@ -53,6 +53,7 @@ Deno.test("decodeMessage() decodes nested, repeated, map, time, quantity and JSO
     4: { name: "deleted", type: "time" },
     5: { name: "fieldsV1", type: "json" },
     6: { name: "size", type: "quantity" },
+    7: { name: "owned", type: "jsonKeys" },
   };
   const out = decodeMessage(
     bytes(
@@ -64,6 +65,7 @@ Deno.test("decodeMessage() decodes nested, repeated, map, time, quantity and JSO
       messageField(4, intField(1, 1_764_000_000), intField(2, 5)),
       messageField(5, stringField(1, '{"f:spec":{"f:replicas":{}}}')),
       messageField(6, stringField(1, "5Gi")),
+      messageField(7, stringField(1, '{"f:metadata":{"f:labels":{}},"f:spec":{"f:replicas":{}}}')),
     ),
     schema,
   );
@@ -74,6 +76,7 @@ Deno.test("decodeMessage() decodes nested, repeated, map, time, quantity and JSO
     deleted: "2025-11-24T16:00:00Z",
     fieldsV1: { "f:spec": { "f:replicas": {} } },
     size: "5Gi",
+    owned: { "f:metadata": {}, "f:spec": {} },
   });
 });
 
