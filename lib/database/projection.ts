@@ -35,7 +35,7 @@ import {
   type Transform,
 } from "../cache/transform.ts";
 import type { KubeObject, ObjectMeta } from "../kube/types.ts";
-import { type Condition, type Database, FIELD_MANAGER, GROUP } from "./types.ts";
+import { type Condition, CONDITION_FIELDS, type Database, FIELD_MANAGER, GROUP } from "./types.ts";
 
 /**
  * Values that repeat across thousands of cached objects (namespaces, label
@@ -220,14 +220,7 @@ export const projectStatefulSet: Transform<StatefulSet> = (sts) => {
  * condition, set in the same second ("Ready", "True", "1/1 replicas ready").
  */
 const conditions = new WeakInterner<Condition>();
-const CONDITION_KEYS = new Set([
-  "type",
-  "status",
-  "reason",
-  "message",
-  "lastTransitionTime",
-  "observedGeneration",
-]);
+const CONDITION_KEYS: ReadonlySet<string> = new Set(CONDITION_FIELDS);
 
 /** `c` as the instance shared by equal conditions of other Databases (frozen). */
 function shareCondition(c: Condition): Condition {

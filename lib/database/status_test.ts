@@ -7,7 +7,7 @@ import {
   type Observed,
   statusChanged,
 } from "./status.ts";
-import type { Condition, Database, DatabaseStatus } from "./types.ts";
+import { type Condition, CONDITION_FIELDS, type Database, type DatabaseStatus } from "./types.ts";
 
 const T0 = "2026-01-01T00:00:00Z";
 const T1 = "2026-01-01T00:05:00Z";
@@ -226,14 +226,7 @@ Deno.test("statusChanged() compares exactly, ignoring key order", () => {
   const status = computeStatus(sample(), {}, T0);
   const reordered = JSON.parse(JSON.stringify(
     status,
-    Object.keys(status).reverse().concat(
-      "type",
-      "status",
-      "reason",
-      "message",
-      "lastTransitionTime",
-      "observedGeneration",
-    ),
+    Object.keys(status).reverse().concat(CONDITION_FIELDS),
   ));
   assert.equal(statusChanged(undefined, status), true);
   assert.equal(statusChanged(status, structuredClone(status)), false);

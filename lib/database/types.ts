@@ -73,6 +73,16 @@ export interface Condition {
   readonly observedGeneration?: number;
 }
 
+/** The fields of a {@link Condition}, in the order pgop writes them. */
+export const CONDITION_FIELDS = [
+  "type",
+  "status",
+  "reason",
+  "message",
+  "lastTransitionTime",
+  "observedGeneration",
+] as const satisfies readonly (keyof Condition)[];
+
 /** Storage of each replica. */
 export interface StorageSpec {
   /**
