@@ -14,7 +14,7 @@ COPY crds/ crds/
 # permissions pgop needs: network (API server, metrics port), reading the
 # service-account credentials (and a kubeconfig mounted under /etc/pgop), the
 # environment, the host name for the leader identity, and FFI to libc for
-# malloc_trim (lib/malloc_trim.ts: ~11 MB less resident at 10,000 Databases;
+# malloc_trim (lib/malloc_trim.ts: ~11 MiB less resident at 10,000 Databases;
 # drop that flag for a stricter sandbox, pgop then just keeps that memory).
 # tests/main_test.ts runs main.ts with exactly these flags. The V8 flag keeps
 # the young generation small (tests/support/pgop_runtime.ts says why).

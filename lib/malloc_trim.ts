@@ -7,8 +7,8 @@
  * `free()` returns only the top of the heap, so they stay resident. glibc's
  * `malloc_trim(0)` releases every whole free page wherever it lies. Measured
  * on pgop with 10,000 Databases cached, 40 s after start: malloc's heap went
- * from 14 to 7 MB resident and its idle thread arenas from 7 to 3 MB, RSS
- * from 128 to 116 MB (bench/README.md).
+ * from 14 to 7 MiB resident and its idle thread arenas from 7 to 3 MiB, RSS
+ * from 131.5 to 120 MB (bench/README.md).
  *
  * The call goes through FFI and needs `--allow-ffi` for libc's path (see
  * {@link LIBC_PATHS}). Loading libc this way gives the process all that libc

@@ -8,7 +8,7 @@
  * leaves malloc's heap fragmented (tens of MB resident after the list) and
  * costs CPU. A BYOB ("bring your own buffer") reader fills one buffer that is
  * handed back and forth instead: on the same lists, 0.7–1.0 instead of
- * 1.2–1.5 CPU-seconds, and 4 instead of 42–51 MB of malloc heap afterwards
+ * 1.2–1.5 CPU-seconds, and 4 instead of 42–51 MiB of malloc heap afterwards
  * (bench/README.md).
  *
  * @module
