@@ -24,10 +24,9 @@ export type FieldSchema =
     /**
      * `string`, `int` (varint, up to 2^53), `bool`, `bytes`; `time`: a
      * `meta.v1.Time` message as RFC 3339; `quantity`: a `resource.Quantity`
-     * message as its string; `json`: a message whose field 1 holds JSON bytes
-     * (`meta.v1.FieldsV1`, `runtime.RawExtension`), parsed; `jsonKeys`: the
-     * same, but only the object's top-level keys, each with `{}` as its value
-     * (see `json_keys.ts`).
+     * message as its string; `jsonKeys`: a message whose field 1 holds a JSON
+     * object (`meta.v1.FieldsV1`), read as its top-level keys, each with `{}`
+     * as its value (see `json_keys.ts`).
      */
     readonly type:
       | "string"
@@ -36,7 +35,6 @@ export type FieldSchema =
       | "bytes"
       | "time"
       | "quantity"
-      | "json"
       | "jsonKeys";
     readonly repeated?: boolean;
     /**
@@ -243,8 +241,6 @@ function fieldValue(reader: ProtoReader, field: FieldSchema, wireType: number): 
       return rfc3339(decodeMessage(bytes, TIME, start, end));
     case "quantity":
       return decodeMessage(bytes, QUANTITY, start, end).string ?? "";
-    case "json":
-      return parseJsonField(bytes, start, end);
     case "jsonKeys":
       return jsonKeysField(bytes, start, end);
   }
@@ -259,14 +255,6 @@ function jsonKeysField(bytes: Uint8Array, start: number, end: number): unknown {
   } catch (error) {
     throw new ProtobufError(`Malformed JSON keys: ${(error as Error).message}`);
   }
-}
-
-/** The JSON in field 1 of the message at `bytes[start, end)`; `{}` when empty. */
-function parseJsonField(bytes: Uint8Array, start: number, end: number): unknown {
-  const raw = fieldRange(bytes, 1, start, end);
-  return raw === undefined || raw[0] === raw[1]
-    ? {}
-    : JSON.parse(utf8.decode(bytes.subarray(raw[0], raw[1])));
 }
 
 function addMapEntry(
