@@ -19,6 +19,7 @@ import {
   type MessageSchema,
   ProtobufError,
   ProtoReader,
+  WIRE_LENGTH,
 } from "./protobuf.ts";
 import type { KubeObject, WatchEvent } from "./types.ts";
 import { EVENT_TYPES, type WatchBodyDecoder } from "./watch_decoder.ts";
@@ -101,14 +102,27 @@ function unwrap(bytes: Uint8Array): Enveloped {
       throw new ProtobufError("Not a Kubernetes protobuf message (no k8s\\0 prefix)");
     }
   }
-  // runtime.Unknown: typeMeta = 1, raw = 2 (a view, not a copy).
-  const typeRange = fieldRange(bytes, 1, MAGIC.length);
-  const typeMeta = typeRange ? decodeMessage(bytes, TYPE_META, ...typeRange) : {};
-  const rawRange = fieldRange(bytes, 2, MAGIC.length);
+  // runtime.Unknown: typeMeta = 1, raw = 2 (a view, not a copy), read in one
+  // pass; the last occurrence of a field wins, as protobuf merges.
+  let typeMeta: Record<string, unknown> = {};
+  let raw: Uint8Array = new Uint8Array(0);
+  const reader = new ProtoReader(bytes, MAGIC.length);
+  while (reader.next()) {
+    if ((reader.field !== 1 && reader.field !== 2) || reader.wireType !== WIRE_LENGTH) {
+      reader.skip(reader.wireType);
+      continue;
+    }
+    reader.lengthDelimited();
+    if (reader.field === 1) {
+      typeMeta = decodeMessage(bytes, TYPE_META, reader.valueStart, reader.valueEnd);
+    } else {
+      raw = bytes.subarray(reader.valueStart, reader.valueEnd);
+    }
+  }
   return {
     apiVersion: (typeMeta.apiVersion as string | undefined) ?? "",
     kind: (typeMeta.kind as string | undefined) ?? "",
-    raw: rawRange ? bytes.subarray(...rawRange) : new Uint8Array(0),
+    raw,
   };
 }
 
@@ -149,10 +163,10 @@ export function decodeWatchFrame<T extends KubeObject>(
   let raw: Uint8Array | undefined;
   const reader = new ProtoReader(frame);
   while (reader.next()) {
-    if (reader.field === 1 && reader.wireType === 2) {
+    if (reader.field === 1 && reader.wireType === WIRE_LENGTH) {
       reader.lengthDelimited();
       type = decodeText(frame, reader.valueStart, reader.valueEnd);
-    } else if (reader.field === 2 && reader.wireType === 2) {
+    } else if (reader.field === 2 && reader.wireType === WIRE_LENGTH) {
       reader.lengthDelimited();
       // runtime.RawExtension: raw = 1.
       const range = fieldRange(frame, 1, reader.valueStart, reader.valueEnd);

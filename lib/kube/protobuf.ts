@@ -64,7 +64,8 @@ export class ProtobufError extends Error {
 
 const WIRE_VARINT = 0;
 const WIRE_FIXED64 = 1;
-const WIRE_LENGTH = 2;
+/** Wire type of strings, bytes and embedded messages. */
+export const WIRE_LENGTH = 2;
 const WIRE_FIXED32 = 5;
 
 const utf8 = new TextDecoder("utf-8", { fatal: false });
@@ -240,7 +241,7 @@ function fieldValue(reader: ProtoReader, field: FieldSchema, wireType: number): 
     case "time":
       return rfc3339(decodeMessage(bytes, TIME, start, end));
     case "quantity":
-      return decodeMessage(bytes, QUANTITY, start, end).string ?? "";
+      return quantityText(bytes, start, end);
     case "jsonKeys":
       return jsonKeysField(bytes, start, end);
   }
@@ -277,7 +278,7 @@ function addMapEntry(
     const e = reader.valueEnd;
     if (reader.field === 1) key = decodeText(bytes, s, e);
     else if (valueType === "string") value = decodeText(bytes, s, e);
-    else value = (decodeMessage(bytes, QUANTITY, s, e).string as string | undefined) ?? "";
+    else value = quantityText(bytes, s, e);
   }
   map[key] = value;
 }
@@ -293,6 +294,11 @@ const TIME: MessageSchema = {
   2: { name: "nanos", type: "int" },
 };
 const QUANTITY: MessageSchema = { 1: { name: "string", type: "string" } };
+
+/** A `resource.Quantity` message as the string the JSON encoding writes. */
+function quantityText(bytes: Uint8Array, start: number, end: number): string {
+  return (decodeMessage(bytes, QUANTITY, start, end).string as string | undefined) ?? "";
+}
 
 /** A `meta.v1.Time` as the JSON encoding writes it: whole seconds, UTC. */
 function rfc3339(time: Record<string, unknown>): string {
