@@ -1,7 +1,8 @@
 /**
  * Index functions for {@link IndexedStore} (the model of client-go's
  * `cache.IndexFunc`): an indexer maps an object to the values it is filed
- * under, and the store keeps `value → keys` maps up to date on every write.
+ * under, and the store builds a `value → keys` map the first time the index is
+ * queried and keeps it up to date on every write from then on.
  *
  * Index names the store recognises when it answers a query:
  * - {@link NAMESPACE_INDEX} (`"namespace"`) answers `list({ namespace })`;

@@ -4,6 +4,10 @@
  * secondary indexes kept up to date on every write, so reads never touch the
  * API server.
  *
+ * An index is built the first time it is queried and kept up to date on every
+ * write from then on: an index nobody asks for costs no memory (at 10,000
+ * objects an index is a Map or Set of 10,000 entries, some 300–450 KB).
+ *
  * Objects handed out are the stored ones, shared by every reader: callers must
  * not mutate them (copy first). Pass `freeze: true` (tests, development) to
  * make accidental mutation throw.
@@ -12,6 +16,7 @@
  */
 import type { KubeObject } from "../kube/types.ts";
 import { fieldValues, type Indexer, labelIndexName, NAMESPACE_INDEX } from "./indexers.ts";
+import { namespaceOf, ObjectMap } from "./object_map.ts";
 
 /** What {@link StoreReader.list} selects; all given criteria must match (AND). */
 export interface StoreQuery {
@@ -77,10 +82,16 @@ export interface IndexedStoreOptions<T> {
  * @throws {RangeError} when the object has no name
  */
 export function objectKey(obj: KubeObject): string {
-  const name = obj.metadata?.name;
-  if (!name) throw new RangeError("Object has no metadata.name");
+  const name = nameOf(obj);
   const namespace = obj.metadata?.namespace;
   return namespace ? `${namespace}/${name}` : name;
+}
+
+/** @throws {RangeError} when the object has no name */
+function nameOf(obj: KubeObject): string {
+  const name = obj.metadata?.name;
+  if (!name) throw new RangeError("Object has no metadata.name");
+  return name;
 }
 
 /**
@@ -96,26 +107,22 @@ export function splitKey(key: string): { namespace?: string; name: string } {
   throw new RangeError(`Key must be "namespace/name" or "name", got "${key}"`);
 }
 
-/** A {@link Store} backed by a `Map`, with indexes updated on every write. Not for concurrent writers. */
+/**
+ * A {@link Store} backed by maps, with indexes built on first query and
+ * updated on every write after. Not for concurrent writers.
+ */
 export class IndexedStore<T extends KubeObject> implements Store<T> {
-  readonly #items = new Map<string, T>();
+  readonly #items = new ObjectMap<T>();
   readonly #indexers: ReadonlyMap<string, Indexer<T>>;
-  /**
-   * index name → index value → keys. A value with one key holds the key
-   * itself: most owner uids index one object per cache, and a Set per value
-   * would cost ~160 bytes each at 10,000 Databases.
-   */
-  readonly #indexes = new Map<string, Map<string, string | Set<string>>>();
+  /** The indexes built so far (queried at least once), by name. */
+  readonly #indexes = new Map<string, Index<T>>();
   readonly #freeze: boolean;
   #resourceVersion = "";
 
   /** @throws {RangeError} for an empty index name */
   constructor(options: IndexedStoreOptions<T> = {}) {
     this.#indexers = new Map(Object.entries(options.indexers ?? {}));
-    for (const name of this.#indexers.keys()) {
-      if (name === "") throw new RangeError("Index name must not be empty");
-      this.#indexes.set(name, new Map());
-    }
+    if (this.#indexers.has("")) throw new RangeError("Index name must not be empty");
     this.#freeze = options.freeze ?? false;
   }
 
@@ -128,28 +135,31 @@ export class IndexedStore<T extends KubeObject> implements Store<T> {
   }
 
   get(key: string): T | undefined {
-    return this.#items.get(key);
+    const slash = key.indexOf("/");
+    return slash < 0
+      ? this.#items.get("", key)
+      : this.#items.get(key.slice(0, slash), key.slice(slash + 1));
   }
 
   keys(): string[] {
-    return [...this.#items.keys()];
+    return Array.from(this.#items.values(), objectKey);
   }
 
   byIndex(name: string, value: string): T[] {
-    return this.#collect(this.#indexKeys(name, value));
+    return [...this.#indexed(name, value)];
   }
 
   list(query: StoreQuery = {}): T[] {
     // Plan: look up every criterion that has an index, start from the smallest
-    // key set, then check the rest per candidate (index membership is O(1)).
-    const indexed: ReadonlySet<string>[] = [];
-    const checks: ((key: string, obj: T) => boolean)[] = [];
+    // set, then check the rest per candidate (index membership is O(1)).
+    const indexed: ReadonlySet<T>[] = [];
+    const checks: ((obj: T) => boolean)[] = [];
     const use = (name: string, value: string, fallback: (obj: T) => boolean) => {
-      if (this.#indexes.has(name)) indexed.push(this.#indexKeys(name, value));
-      else checks.push((_key, obj) => fallback(obj));
+      if (this.#indexers.has(name)) indexed.push(this.#indexed(name, value));
+      else checks.push(fallback);
     };
     if (query.index) {
-      indexed.push(this.#indexKeys(query.index.name, query.index.value));
+      indexed.push(this.#indexed(query.index.name, query.index.value));
     }
     const namespace = query.namespace;
     if (namespace) use(NAMESPACE_INDEX, namespace, (o) => o.metadata?.namespace === namespace);
@@ -161,63 +171,49 @@ export class IndexedStore<T extends KubeObject> implements Store<T> {
     }
     indexed.sort((a, b) => a.size - b.size);
     const [smallest, ...others] = indexed;
-    for (const set of others) checks.push((key) => set.has(key));
+    for (const set of others) checks.push((obj) => set.has(obj));
     const out: T[] = [];
-    const consider = (key: string, obj: T) => {
-      if (checks.every((check) => check(key, obj))) out.push(obj);
-    };
-    if (smallest) {
-      for (const key of smallest) {
-        const obj = this.#items.get(key);
-        if (obj) consider(key, obj);
-      }
-    } else {
-      for (const [key, obj] of this.#items) consider(key, obj);
+    for (const obj of smallest ?? this.#items.values()) {
+      if (checks.every((check) => check(obj))) out.push(obj);
     }
     return out;
   }
 
   upsert(obj: T): T | undefined {
-    const key = objectKey(obj);
-    const old = this.#items.get(key);
+    nameOf(obj);
     if (this.#freeze) deepFreeze(obj);
-    this.#items.set(key, obj);
-    this.#reindex(key, old, obj);
+    const old = this.#items.set(obj);
+    this.#reindex(old, obj);
     return old;
   }
 
   delete(obj: T): T | undefined {
-    const key = objectKey(obj);
-    const old = this.#items.get(key);
-    if (old === undefined) return undefined;
-    this.#items.delete(key);
-    this.#reindex(key, old, undefined);
+    const old = this.#items.delete(namespaceOf(obj), nameOf(obj));
+    if (old !== undefined) this.#reindex(old, undefined);
     return old;
   }
 
   replace(objects: readonly T[], resourceVersion: string): StoreDiff<T> {
     const added: T[] = [];
     const updated: { old: T; new: T }[] = [];
-    const seen = new Set<string>();
+    // The objects stored once the list is in; the others were deleted.
+    const listed = new Set<T>();
     for (const obj of objects) {
-      const key = objectKey(obj);
-      seen.add(key);
-      const old = this.#items.get(key);
+      const old = this.#items.get(namespaceOf(obj), nameOf(obj));
       if (old === undefined) {
         this.upsert(obj);
         added.push(obj);
       } else if (old !== obj && !sameVersion(old, obj)) {
         this.upsert(obj);
         updated.push({ old, new: obj });
+      } else {
+        listed.add(old);
+        continue;
       }
+      listed.add(obj);
     }
-    const deleted: T[] = [];
-    for (const [key, old] of this.#items) {
-      if (seen.has(key)) continue;
-      this.#items.delete(key);
-      this.#reindex(key, old, undefined);
-      deleted.push(old);
-    }
+    const deleted = [...this.#items.values()].filter((obj) => !listed.has(obj));
+    for (const old of deleted) this.delete(old);
     this.#resourceVersion = resourceVersion;
     return { added, updated, deleted };
   }
@@ -226,49 +222,59 @@ export class IndexedStore<T extends KubeObject> implements Store<T> {
     this.#resourceVersion = resourceVersion;
   }
 
-  #indexKeys(name: string, value: string): ReadonlySet<string> {
-    const index = this.#indexes.get(name);
-    if (!index) throw new RangeError(`Index "${name}" does not exist`);
-    const keys = index.get(value);
-    return typeof keys === "string" ? new Set([keys]) : keys ?? EMPTY;
+  /** The objects filed under `value` in the index `name`. */
+  #indexed(name: string, value: string): ReadonlySet<T> {
+    const entry = this.#index(name).get(value);
+    return entry instanceof Set ? entry : entry === undefined ? EMPTY : new Set([entry]);
   }
 
-  #collect(keys: Iterable<string>): T[] {
-    const out: T[] = [];
-    for (const key of keys) {
-      const obj = this.#items.get(key);
-      if (obj) out.push(obj);
+  /** The index `name`, built from the current content on first use. */
+  #index(name: string): Index<T> {
+    let index = this.#indexes.get(name);
+    if (index) return index;
+    const indexer = this.#indexers.get(name);
+    if (!indexer) throw new RangeError(`Index "${name}" does not exist`);
+    index = new Map();
+    for (const obj of this.#items.values()) {
+      for (const value of indexer(obj)) fileUnder(index, value, obj);
     }
-    return out;
+    this.#indexes.set(name, index);
+    return index;
   }
 
-  #reindex(key: string, old: T | undefined, next: T | undefined): void {
-    for (const [name, indexer] of this.#indexers) {
-      const index = this.#indexes.get(name);
-      if (!index) continue;
-      const before = old ? indexer(old) : [];
-      const after = next ? indexer(next) : [];
-      if (before.length === after.length && before.every((v, i) => v === after[i])) continue;
-      for (const value of before) {
-        const keys = index.get(value);
-        if (keys === key) index.delete(value);
-        else if (typeof keys === "object") {
-          keys.delete(key);
-          if (keys.size === 1) index.set(value, keys.values().next().value as string);
-        }
-      }
-      for (const value of after) {
-        const keys = index.get(value);
-        if (keys === undefined) index.set(value, key);
-        else if (typeof keys === "string") {
-          if (keys !== key) index.set(value, new Set([keys, key]));
-        } else keys.add(key);
-      }
+  #reindex(old: T | undefined, next: T | undefined): void {
+    for (const [name, index] of this.#indexes) {
+      const indexer = this.#indexers.get(name)!;
+      if (old) { for (const value of indexer(old)) unfile(index, value, old); }
+      if (next) { for (const value of indexer(next)) fileUnder(index, value, next); }
     }
   }
 }
 
-const EMPTY: ReadonlySet<string> = new Set<string>();
+/**
+ * Index value → objects. A value with one object holds the object itself: most
+ * owner uids index one object per cache, and a Set per value would cost ~160
+ * bytes each at 10,000 Databases.
+ */
+type Index<T> = Map<string, T | Set<T>>;
+
+function fileUnder<T>(index: Index<T>, value: string, obj: T): void {
+  const entry = index.get(value);
+  if (entry === undefined) index.set(value, obj);
+  else if (entry instanceof Set) entry.add(obj);
+  else if (entry !== obj) index.set(value, new Set([entry, obj]));
+}
+
+function unfile<T>(index: Index<T>, value: string, obj: T): void {
+  const entry = index.get(value);
+  if (entry === obj) index.delete(value);
+  else if (entry instanceof Set) {
+    entry.delete(obj);
+    if (entry.size === 1) index.set(value, entry.values().next().value as T);
+  }
+}
+
+const EMPTY: ReadonlySet<never> = new Set<never>();
 
 /** Same resourceVersion (both present): the API server guarantees the same content. */
 function sameVersion(a: KubeObject, b: KubeObject): boolean {

@@ -68,6 +68,43 @@ Deno.test("IndexedStore keeps indexes right across add, update and delete", () =
   assert.deepEqual(names(store.byIndex("owner", "uid-c")), []);
 });
 
+Deno.test("IndexedStore keeps same-named objects of other namespaces and cluster scope apart", () => {
+  const store = indexed();
+  store.upsert(db("p", "a", "1"));
+  store.upsert(db("q", "a", "2"));
+  store.upsert({ metadata: { name: "a", resourceVersion: "3" } });
+  assert.equal(store.get("p/a")?.metadata?.resourceVersion, "1");
+  assert.equal(store.get("q/a")?.metadata?.resourceVersion, "2");
+  assert.equal(store.get("a")?.metadata?.resourceVersion, "3");
+  assert.equal(store.get("r/a"), undefined);
+  assert.deepEqual(store.keys().sort(), ["a", "p/a", "q/a"]);
+  assert.deepEqual(names(store.list({ namespace: "q" })), ["q/a"]);
+  const diff = store.replace([db("q", "a", "2")], "7");
+  assert.deepEqual(names(diff.deleted), ["a", "p/a"]);
+  assert.deepEqual(store.keys(), ["q/a"]);
+});
+
+Deno.test("IndexedStore builds an index on first query and keeps it up to date after", () => {
+  const calls: string[] = [];
+  const store = new IndexedStore<Db>({
+    indexers: {
+      "spec.environment": (obj) => (calls.push(objectKey(obj)), [obj.spec?.environment ?? ""]),
+    },
+  });
+  store.upsert(db("p", "a", "1", "production"));
+  store.replace([db("p", "a", "1", "production"), db("p", "b", "1", "staging")], "5");
+  store.delete(db("p", "a", "2"));
+  assert.deepEqual(calls, [], "an index nobody queried is never computed");
+  assert.deepEqual(names(store.byIndex("spec.environment", "staging")), ["p/b"]);
+  assert.deepEqual(calls, ["p/b"]);
+  store.upsert(db("q", "c", "1", "staging"));
+  store.upsert(db("p", "b", "2", "production"));
+  assert.deepEqual(names(store.byIndex("spec.environment", "staging")), ["q/c"]);
+  assert.deepEqual(names(store.list({ fields: { "spec.environment": "production" } })), ["p/b"]);
+  store.replace([], "9");
+  assert.deepEqual(store.byIndex("spec.environment", "production"), []);
+});
+
 Deno.test("IndexedStore.byIndex() rejects an unknown index", () => {
   assert.throws(() => indexed().byIndex("nope", "x"), RangeError);
   assert.throws(() => indexed().list({ index: { name: "nope", value: "x" } }), RangeError);
