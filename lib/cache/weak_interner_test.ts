@@ -29,7 +29,34 @@ Deno.test("WeakInterner keeps keys apart", () => {
   assert.equal(interner.size, 2);
 });
 
-Deno.test("WeakInterner lets the garbage collector take values nobody holds, and drops their keys", async () => {
+Deno.test("WeakInterner sweeps as keys grow, so dead keys stay bounded", async () => {
+  // In a process of its own: collection needs --expose-gc.
+  const script = `
+    import { WeakInterner } from ${
+    JSON.stringify(new URL("./weak_interner.ts", import.meta.url).href)
+  };
+    const interner = new WeakInterner();
+    let most = 0;
+    for (let round = 0; round < 20; round++) {
+      (() => { for (let i = 0; i < 1000; i++) interner.share(round + "/" + i, () => true, () => ({ i })); })();
+      most = Math.max(most, interner.size);
+      // A WeakRef holds its value until the job that made or read it ends.
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      gc();
+    }
+    console.log(JSON.stringify({ most }));
+  `;
+  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+    args: ["eval", "--v8-flags=--expose-gc", script],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.equal(code, 0, new TextDecoder().decode(stderr));
+  const { most } = JSON.parse(new TextDecoder().decode(stdout));
+  assert.ok(most <= 3000, `20,000 keys made, none held, at most ${most} kept`);
+});
+
+Deno.test("WeakInterner lets the garbage collector take values nobody holds, and sweeps their keys", async () => {
   // In a process of its own: collection needs --expose-gc.
   const script = `
     import { WeakInterner } from ${
@@ -39,8 +66,10 @@ Deno.test("WeakInterner lets the garbage collector take values nobody holds, and
     (() => { for (let i = 0; i < 100; i++) interner.share("k" + i, () => true, () => ({ i })); })();
     const kept = interner.share("kept", () => true, () => ({}));
     for (let i = 0; i < 20 && interner.size > 1; i++) {
-      gc();
+      // A WeakRef holds its value until the job that made or read it ends.
       await new Promise((resolve) => setTimeout(resolve, 10));
+      gc();
+      interner.sweep();
     }
     console.log(JSON.stringify({ size: interner.size, kept: interner.share("kept", () => true, () => ({})) === kept }));
   `;
