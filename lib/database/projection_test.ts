@@ -6,6 +6,7 @@ import {
   compactDatabase,
   DESIRED_HASH_ANNOTATION,
   foreignSpecOwners,
+  projectMetadata,
   projectMetadataOnly,
   projectStatefulSet,
 } from "./projection.ts";
@@ -37,6 +38,33 @@ Deno.test("foreignSpecOwners() keeps other managers that own more than metadata 
   assert.deepEqual(foreignSpecOwners(foreignSpecOwners(managedFields)), [
     { manager: "kubectl", operation: "Update", subresource: "scale" },
   ]);
+});
+
+Deno.test("projectMetadata() keeps the same fields whichever way it builds the object", () => {
+  const owner = { apiVersion: "database.example.com/v1", kind: "Database", name: "db", uid: "o" };
+  const usual = {
+    name: "db",
+    namespace: "ns",
+    uid: "u",
+    resourceVersion: "7",
+    labels: { app: "db" },
+    annotations: { [DESIRED_HASH_ANNOTATION]: "h", [LAST_APPLIED_ANNOTATION]: "{}" },
+    ownerReferences: [owner],
+  };
+  const { [LAST_APPLIED_ANNOTATION]: _applied, ...kept } = usual.annotations;
+  assert.deepEqual(projectMetadata(usual), { ...usual, annotations: kept });
+  assert.ok(!("generation" in projectMetadata(usual)), "an absent field stays absent");
+  assert.deepEqual(projectMetadata({ ...usual, generation: 2 }), {
+    ...usual,
+    generation: 2,
+    annotations: kept,
+  });
+  const rare = { ...usual, deletionTimestamp: "2026-01-01T00:00:00Z", annotations: { a: "b" } };
+  assert.deepEqual(projectMetadata({ ...rare, managedFields }), {
+    ...rare,
+    managedFields: [{ manager: "kubectl", operation: "Update", subresource: "scale" }],
+  });
+  assert.deepEqual(projectMetadata({ name: "x" }), { name: "x", namespace: undefined });
 });
 
 Deno.test("projectMetadataOnly() keeps no data: a cached Secret holds no password", () => {
@@ -120,6 +148,10 @@ Deno.test("projectStatefulSet() keeps what status and volume growth read, and th
   const rebuilt = desiredStatefulSet(db, { secretName: "db-app", existing: projected });
   assert.equal(desiredHash(rebuilt), desiredHash(desired));
   assert.deepEqual(projectStatefulSet(projected), projected);
+  // StatefulSets with the same claim templates share one frozen list.
+  const templates = projected.spec?.volumeClaimTemplates;
+  assert.equal(projectStatefulSet(live).spec?.volumeClaimTemplates, templates);
+  assert.ok(Object.isFrozen(templates));
 });
 
 Deno.test("desiredHash() is stable and follows every field", () => {
