@@ -29,12 +29,23 @@ Deno.test("WeakInterner keeps keys apart", () => {
   assert.equal(interner.size, 2);
 });
 
+/**
+ * Runs `body` in a process of its own (collection needs --expose-gc), with
+ * `WeakInterner` imported; returns what it printed, parsed as JSON.
+ */
+async function runWithGc(body: string): Promise<unknown> {
+  const module = JSON.stringify(new URL("./weak_interner.ts", import.meta.url).href);
+  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+    args: ["eval", "--v8-flags=--expose-gc", `import { WeakInterner } from ${module};\n${body}`],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.equal(code, 0, new TextDecoder().decode(stderr));
+  return JSON.parse(new TextDecoder().decode(stdout));
+}
+
 Deno.test("WeakInterner sweeps as keys grow, so dead keys stay bounded", async () => {
-  // In a process of its own: collection needs --expose-gc.
-  const script = `
-    import { WeakInterner } from ${
-    JSON.stringify(new URL("./weak_interner.ts", import.meta.url).href)
-  };
+  const { most } = await runWithGc(`
     const interner = new WeakInterner();
     let most = 0;
     for (let round = 0; round < 20; round++) {
@@ -45,23 +56,12 @@ Deno.test("WeakInterner sweeps as keys grow, so dead keys stay bounded", async (
       gc();
     }
     console.log(JSON.stringify({ most }));
-  `;
-  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
-    args: ["eval", "--v8-flags=--expose-gc", script],
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  assert.equal(code, 0, new TextDecoder().decode(stderr));
-  const { most } = JSON.parse(new TextDecoder().decode(stdout));
+  `) as { most: number };
   assert.ok(most <= 3000, `20,000 keys made, none held, at most ${most} kept`);
 });
 
 Deno.test("WeakInterner lets the garbage collector take values nobody holds, and sweeps their keys", async () => {
-  // In a process of its own: collection needs --expose-gc.
-  const script = `
-    import { WeakInterner } from ${
-    JSON.stringify(new URL("./weak_interner.ts", import.meta.url).href)
-  };
+  const result = await runWithGc(`
     const interner = new WeakInterner();
     (() => { for (let i = 0; i < 100; i++) interner.share("k" + i, () => true, () => ({ i })); })();
     const kept = interner.share("kept", () => true, () => ({}));
@@ -72,12 +72,6 @@ Deno.test("WeakInterner lets the garbage collector take values nobody holds, and
       interner.sweep();
     }
     console.log(JSON.stringify({ size: interner.size, kept: interner.share("kept", () => true, () => ({})) === kept }));
-  `;
-  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
-    args: ["eval", "--v8-flags=--expose-gc", script],
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  assert.equal(code, 0, new TextDecoder().decode(stderr));
-  assert.deepEqual(JSON.parse(new TextDecoder().decode(stdout)), { size: 1, kept: true });
+  `);
+  assert.deepEqual(result, { size: 1, kept: true });
 });
