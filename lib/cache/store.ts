@@ -180,7 +180,7 @@ export class IndexedStore<T extends KubeObject> implements Store<T> {
   }
 
   upsert(obj: T): T | undefined {
-    nameOf(obj);
+    nameOf(obj); // An object without a name is refused before anything changes.
     if (this.#freeze) deepFreeze(obj);
     const old = this.#items.set(obj);
     this.#reindex(old, obj);
