@@ -21,6 +21,7 @@ import { kwokNode, kwokStagesYaml } from "./kwok_stages.ts";
 import { freePorts } from "./ports.ts";
 import { Component } from "./process.ts";
 import { forgetCluster, reapStaleClusters, rememberCluster } from "./reaper.ts";
+import { schedulerConfigYaml } from "./scheduler_config.ts";
 
 /** Options of {@link LocalCluster.start}. */
 export interface ClusterOptions {
@@ -281,31 +282,9 @@ export class LocalCluster {
       kubeconfigYaml({ server: this.server, caPem: pem.ca, certPem: pem.cert, keyPem: pem.key }),
     );
     await Deno.writeTextFile(join(this.dir, "kwok-stages.yaml"), kwokStagesYaml());
-    // With no storage provisioner a PVC stays Pending; the scheduler would wait
-    // for it to bind forever. VolumeBinding and VolumeZone are the plugins that
-    // wait on or reject unbound claims, so this profile places pods without them.
-    // VolumeRestrictions and NodeVolumeLimits look each claim up too, and reject
-    // a pod whose claim the scheduler's informer has not seen yet ("persistent
-    // volumeclaim ... not found"); the pod then waits for a retry (25 s and 32 s
-    // in two load tests of 1,000, each time the last Database to be Ready). With
-    // no storage and no CSI drivers here, neither has anything to check.
     await Deno.writeTextFile(
       join(this.dir, "scheduler.yaml"),
-      stringify({
-        apiVersion: "kubescheduler.config.k8s.io/v1",
-        kind: "KubeSchedulerConfiguration",
-        clientConnection: { kubeconfig: this.kubeconfigPath, qps: 500, burst: 1000 },
-        leaderElection: { leaderElect: false },
-        profiles: [{
-          schedulerName: "default-scheduler",
-          plugins: {
-            multiPoint: {
-              disabled: ["VolumeBinding", "VolumeZone", "VolumeRestrictions", "NodeVolumeLimits"]
-                .map((name) => ({ name })),
-            },
-          },
-        }],
-      }),
+      schedulerConfigYaml(this.kubeconfigPath),
     );
   }
 
