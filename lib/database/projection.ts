@@ -273,21 +273,11 @@ function shareCondition(c: Condition): Condition {
   const keys = Object.keys(c);
   // Only conditions made of the fields compared below are shared.
   if (!keys.every((k) => CONDITION_KEYS.has(k))) return pooled();
-  const key = [
-    c.type,
-    c.status,
-    c.reason,
-    c.lastTransitionTime,
-    c.observedGeneration,
-    c.message,
-  ].join("\u0000");
   return conditions.share(
-    key,
+    CONDITION_FIELDS.map((field) => c[field]).join("\u0000"),
     (shared) =>
-      Object.keys(shared).length === keys.length && shared.type === c.type &&
-      shared.status === c.status && shared.reason === c.reason && shared.message === c.message &&
-      shared.lastTransitionTime === c.lastTransitionTime &&
-      shared.observedGeneration === c.observedGeneration,
+      Object.keys(shared).length === keys.length &&
+      CONDITION_FIELDS.every((field) => shared[field] === c[field]),
     pooled,
   );
 }
