@@ -3,8 +3,8 @@
  *
  *   deno task pgop [flags]   (deno.json has the permissions; --allow-ffi for libc is optional)
  *
- * Flags and environment → configuration → kubeconfig → a preflight request →
- * the operator, until SIGTERM/SIGINT. Errors a user can fix (flags,
+ * Flags and environment → configuration → connection → client → a preflight
+ * request → the operator, until SIGTERM/SIGINT. Errors a user can fix (flags,
  * kubeconfig, credentials, a missing CRD) end in one clear line and exit 1.
  *
  * @module
@@ -91,18 +91,11 @@ async function main(): Promise<number> {
     workers: config.workers,
     leaderElect: config.leaderElect,
   });
-  const operator = runOperator(client, config, metrics, stop.signal);
   const malloc = openMallocTrim();
   if ("reason" in malloc) log.debug("Freed native memory is not trimmed: {reason}", malloc);
   else startMallocTrim({ trim: malloc.trim, signal: stop.signal });
-  if (operator.server) {
-    log.info("Serving metrics and health on {host}:{port}", {
-      host: operator.server.hostname,
-      port: operator.server.port,
-    });
-  }
   try {
-    await operator.finished;
+    await runOperator({ client, config, metrics, signal: stop.signal });
   } finally {
     Deno.removeSignalListener("SIGTERM", onSignal);
     Deno.removeSignalListener("SIGINT", onSignal);

@@ -1,8 +1,8 @@
 /**
  * Memory per cached object: the V8 heap an informer's store holds per
  * Database, StatefulSet, Secret and Service, as pgop caches them (Databases
- * with the memory diet, children as projections: lib/operator.ts
- * `CACHE_TRANSFORMS`), with the memory diet only (drop `managedFields` and the
+ * with the memory diet, children as projections: `databaseCaches()` in
+ * lib/database/controller.ts), with the memory diet only (drop `managedFields` and the
  * last-applied annotation), and whole.
  *
  *   deno run -A --v8-flags=--expose-gc bench/cache_memory.ts [--count 2000]
@@ -18,7 +18,7 @@ import { memoryDietTransform, type Transform } from "../lib/cache/transform.ts";
 import { objectToCreate } from "../lib/database/children.ts";
 import { childPlans } from "../lib/database/plans.ts";
 import { type Database, FIELD_MANAGER } from "../lib/database/types.ts";
-import { CACHE_TRANSFORMS, CHILD_SELECTOR } from "../lib/operator.ts";
+import { CHILD_SELECTOR, databaseCaches } from "../lib/database/controller.ts";
 import { type Resource, Resources } from "../lib/kube/resource.ts";
 import type { KubeClient, KubeObject } from "../lib/kube/types.ts";
 import { withCluster } from "../tests/support/cluster.ts";
@@ -60,11 +60,12 @@ async function inParallel(
 type Mode = "pgop" | "diet" | "whole";
 
 // Each is typed for its own kind; here every store holds KubeObjects.
+const declared = databaseCaches();
 const PGOP_TRANSFORMS = {
-  databases: CACHE_TRANSFORMS.databases,
-  statefulsets: CACHE_TRANSFORMS.statefulSets,
-  secrets: CACHE_TRANSFORMS.secrets,
-  services: CACHE_TRANSFORMS.services,
+  databases: declared.databases.transform,
+  statefulsets: declared.statefulSets.transform,
+  secrets: declared.secrets.transform,
+  services: declared.services.transform,
 } as unknown as Record<string, Transform<KubeObject>>;
 
 /** Heap bytes per object of a synced informer over `resource`. */

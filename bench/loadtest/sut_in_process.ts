@@ -11,7 +11,7 @@ import { loadKubeconfig } from "../../lib/kube/kubeconfig.ts";
 import { RestClient } from "../../lib/kube/rest_client.ts";
 import { configureLogging } from "../../lib/log.ts";
 import { PgopMetrics } from "../../lib/metrics/registry.ts";
-import { runOperator } from "../../lib/operator.ts";
+import { newOperator } from "../../lib/operator.ts";
 import { parsePromText } from "./prom_text.ts";
 import { RequestCounter } from "./request_counts.ts";
 import {
@@ -45,7 +45,8 @@ export async function startInProcessPgop(
     },
   });
   const stopper = new AbortController();
-  const operator = runOperator(client, config, metrics, stopper.signal, { serve: false });
+  const operator = newOperator({ client, config, metrics, serve: false });
+  const finished = operator.manager.run(stopper.signal);
   let stopped: Promise<void> | undefined;
   let shutdown: Shutdown | undefined;
   const scrape = async () => parsePromText(await metrics.text(), keepPgopMetric);
@@ -80,7 +81,7 @@ export async function startInProcessPgop(
       stopped ??= (async () => {
         stopper.abort();
         try {
-          shutdown = await timedStop(() => operator.finished);
+          shutdown = await timedStop(() => finished);
         } finally {
           client.close();
         }

@@ -9,6 +9,7 @@
  */
 import { type Clock, realClock } from "../clock.ts";
 import type { KubeObject } from "../kube/types.ts";
+import type { InformerLike } from "./multi_namespace_informer.ts";
 import type { EventHandler } from "./reflector.ts";
 import { objectKey, type StoreReader } from "./store.ts";
 import type { Transform } from "./transform.ts";
@@ -80,6 +81,19 @@ export class MutationCache<T extends KubeObject> {
       baseVersion: before?.metadata?.resourceVersion ?? "",
       at: this.#clock.now(),
     });
+  }
+
+  /**
+   * A mutation cache over `informer`, told of its changes; `transform` should
+   * be the informer's, so that written objects look like cached ones.
+   */
+  static over<T extends KubeObject>(
+    informer: Pick<InformerLike<T>, "store" | "addHandler">,
+    transform?: Transform<T>,
+  ): MutationCache<T> {
+    const cache = new MutationCache(informer.store, { transform });
+    informer.addHandler(cache.handler());
+    return cache;
   }
 
   /** Written objects still remembered. */

@@ -1,6 +1,6 @@
 /**
  * A controller (controller-runtime's `controller.Controller`): it watches a
- * primary resource and the resources it owns through informers, turns every
+ * primary resource and related resources (those it owns) through informers, turns every
  * change into a key on a de-duplicating, rate-limited work queue, and runs N
  * workers that hand keys to a {@link Reconciler}. See `reconciler.ts` for what
  * happens with each outcome.
@@ -39,9 +39,15 @@ export const DEFAULT_DRAIN_MS = 10_000;
 /** What a controller needs of an informer: its cache and its change notifications. */
 export type Source<T extends KubeObject> = Pick<Informer<T>, "store" | "addHandler" | "resource">;
 
-/** A watched resource whose objects are owned (controller ownerReference) by primary objects. */
-export interface OwnedWatch {
-  readonly informer: Source<KubeObject>;
+/**
+ * A watched resource whose changes queue primary objects: `map` names the key
+ * (`namespace/name`) of the primary object a changed object belongs to, or
+ * undefined for none (controller-runtime's `Watches` with a map function; see
+ * `builder.ts` for the usual maps).
+ */
+export interface Watch {
+  readonly source: Source<KubeObject>;
+  readonly map: (obj: KubeObject) => string | undefined;
 }
 
 /** Options of {@link Controller}. */
@@ -50,9 +56,8 @@ export interface ControllerOptions<T extends KubeObject> {
   readonly name: string;
   /** The primary resource's informer; its kind is what owned objects point at. */
   readonly primary: Source<T>;
-  /** Kind of the primary resource, matched against ownerReferences. */
-  readonly primaryKind: string;
-  readonly owned?: readonly OwnedWatch[];
+  /** Other resources whose changes queue a primary object (owned children, related objects). */
+  readonly watches?: readonly Watch[];
   readonly reconciler: Reconciler;
   /** Concurrent reconciles (default {@link DEFAULT_WORKERS}). */
   readonly workers?: number;
@@ -176,7 +181,7 @@ export class Controller<T extends KubeObject> {
   }
 
   #watch(enqueue: (key: string, reason: string) => void): Array<() => void> {
-    const { primary, owned = [], primaryKind } = this.#options;
+    const { primary, watches = [] } = this.#options;
     const predicate = this.#options.updatePredicate;
     const removers = [
       primary.addHandler({
@@ -187,22 +192,15 @@ export class Controller<T extends KubeObject> {
         onDelete: (obj) => enqueue(objectKey(obj), "deleted"),
       }),
     ];
-    for (const { informer } of owned) {
-      const toOwner = (obj: KubeObject, what: string) => {
-        const owner = obj.metadata?.ownerReferences?.find((r) =>
-          r.controller && r.kind === primaryKind
-        );
-        if (!owner) return;
-        const ns = obj.metadata?.namespace;
-        enqueue(
-          ns ? `${ns}/${owner.name}` : owner.name,
-          `${obj.kind ?? informer.resource} ${what}`,
-        );
+    for (const { source, map } of watches) {
+      const mapped = (obj: KubeObject, what: string) => {
+        const key = map(obj);
+        if (key !== undefined) enqueue(key, `${obj.kind ?? source.resource} ${what}`);
       };
-      removers.push(informer.addHandler({
-        onAdd: (obj) => toOwner(obj, "added"),
-        onUpdate: (_, obj) => toOwner(obj, "updated"),
-        onDelete: (obj) => toOwner(obj, "deleted"),
+      removers.push(source.addHandler({
+        onAdd: (obj) => mapped(obj, "added"),
+        onUpdate: (_, obj) => mapped(obj, "updated"),
+        onDelete: (obj) => mapped(obj, "deleted"),
       }));
     }
     return removers;

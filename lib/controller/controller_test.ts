@@ -3,6 +3,7 @@ import type { EventHandler } from "../cache/reflector.ts";
 import { IndexedStore } from "../cache/store.ts";
 import type { KubeObject } from "../kube/types.ts";
 import { FakeClock, flushMicrotasks } from "../testing/fake_clock.ts";
+import { byControllerOwner } from "./builder.ts";
 import { Controller, type Source } from "./controller.ts";
 import { type ReconcileRequest, TerminalError } from "./reconciler.ts";
 
@@ -41,8 +42,7 @@ function harness(
   const controller = new Controller({
     name: "test",
     primary,
-    primaryKind: "Thing",
-    owned: [{ informer: owned }],
+    watches: [{ source: owned, map: byControllerOwner("Thing") }],
     workers,
     clock,
     reconciler: { reconcile: (r, s) => reconcile(r, s) as Promise<void> },

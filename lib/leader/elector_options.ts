@@ -55,14 +55,15 @@ export interface LeaderElectorOptions {
   /** Release the lease when leadership ends, so a standby takes over at its next try. Default true. */
   readonly releaseOnCancel?: boolean;
   /**
-   * Called once on becoming leader. `signal` aborts the moment leadership is
-   * lost or given up; all writes must stop then. A returned promise should
-   * settle soon after that: the lease is released, and `run()` resolves, only
-   * once it has (its rejection is logged).
+   * Called once on becoming leader (unless `campaign()` was given its own).
+   * `signal` aborts the moment leadership is lost or given up; all writes
+   * must stop then. A returned promise should settle soon after that: the
+   * lease is released, and `run()` resolves, only once it has (its rejection
+   * is logged). Default: nothing.
    */
-  readonly onStartedLeading: (signal: AbortSignal) => void | Promise<void>;
-  /** Called once after each `onStartedLeading`, right after its signal aborted. */
-  readonly onStoppedLeading: () => void;
+  readonly onStartedLeading?: (signal: AbortSignal) => void | Promise<void>;
+  /** Called once after each start of leading, right after its signal aborted. Default: nothing. */
+  readonly onStoppedLeading?: () => void;
   /** Called when a new non-empty holder (this process included) is observed. */
   readonly onNewLeader?: (identity: string) => void;
   readonly metrics?: LeaderMetrics;
@@ -96,6 +97,8 @@ export function resolveOptions(options: LeaderElectorOptions): ResolvedOptions {
     releaseOnCancel: options.releaseOnCancel ?? true,
     logger: options.logger ?? getLogger(["pgop", "leader"]),
     random: options.random ?? Math.random,
+    onStartedLeading: options.onStartedLeading ?? (() => {}),
+    onStoppedLeading: options.onStoppedLeading ?? (() => {}),
   };
   for (const key of ["leaseDurationMs", "renewDeadlineMs", "retryPeriodMs"] as const) {
     if (!Number.isFinite(o[key]) || o[key] <= 0) {

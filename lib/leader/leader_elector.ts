@@ -46,6 +46,8 @@ export class LeaderElector {
   #reportedLeader = "";
   #leadership: AbortController | undefined;
   #running = false;
+  /** What leads during the current `campaign()`; else `onStartedLeading`. */
+  #leader: ((signal: AbortSignal) => void | Promise<void>) | undefined;
 
   /** @throws {RangeError} for empty names or identity, or durations out of order (see the options) */
   constructor(options: LeaderElectorOptions) {
@@ -126,6 +128,26 @@ export class LeaderElector {
     }
   }
 
+  /**
+   * {@link run} with `lead` in place of `onStartedLeading` for this term: the
+   * manager's `Election`, so that one elector, built once, serves every term.
+   * @throws {Error} (rejects) only when this elector is already running
+   */
+  async campaign(
+    signal: AbortSignal,
+    lead: (leading: AbortSignal) => Promise<void>,
+  ): Promise<void> {
+    if (this.#running) {
+      throw new Error(`LeaderElector for "${this.#lock.describe()}" is already running`);
+    }
+    this.#leader = lead;
+    try {
+      await this.run(signal);
+    } finally {
+      this.#leader = undefined;
+    }
+  }
+
   async #acquire(signal: AbortSignal): Promise<boolean> {
     const { clock, retryPeriodMs, random } = this.#o;
     for (;;) {
@@ -145,7 +167,7 @@ export class LeaderElector {
     this.#o.logger.info("Became leader of lease {lease} as {identity}", this.#props());
     let started: Promise<unknown>;
     try {
-      started = Promise.resolve(this.#o.onStartedLeading(leadership.signal));
+      started = Promise.resolve((this.#leader ?? this.#o.onStartedLeading)(leadership.signal));
     } catch (error) {
       started = Promise.reject(error);
     }

@@ -11,7 +11,7 @@ import { type Config, parseConfig } from "../../lib/config.ts";
 import type { RequestInfo } from "../../lib/kube/http_transport.ts";
 import type { RestClient } from "../../lib/kube/rest_client.ts";
 import { PgopMetrics } from "../../lib/metrics/registry.ts";
-import { type RunningOperator, runOperator } from "../../lib/operator.ts";
+import { newOperator, type Operator } from "../../lib/operator.ts";
 import type { Database } from "../../lib/database/types.ts";
 import { configureLogging } from "../../lib/log.ts";
 import { clientFor } from "./client.ts";
@@ -66,6 +66,14 @@ export async function applyDatabases(
 
 const WRITE_VERBS = new Set(["create", "update", "patch", "apply", "delete"]);
 
+/** pgop in this process, as tests see it. */
+export interface RunningOperator extends Operator {
+  /** The metrics and health server, bound when pgop started. */
+  readonly server: { readonly port: number } | undefined;
+  /** Resolves when pgop has stopped (after `stop()`). */
+  readonly finished: Promise<void>;
+}
+
 /** pgop running in this process. */
 export interface InProcessPgop {
   readonly operator: RunningOperator;
@@ -103,7 +111,10 @@ export async function startPgop(
     },
   });
   const stopper = new AbortController();
-  const operator = runOperator(client, config, metrics, stopper.signal);
+  const built = newOperator({ client, config, metrics });
+  // The manager binds its servers as it starts, before its first await.
+  const finished = built.manager.run(stopper.signal);
+  const operator: RunningOperator = { ...built, server: built.servers[0]?.address, finished };
   return {
     operator,
     metrics,

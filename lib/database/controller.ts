@@ -1,0 +1,195 @@
+/**
+ * The Database controller as the manager runs it: everything Database-specific
+ * about the wiring lives here. Which caches (and how each keeps its objects,
+ * see {@link databaseCaches}), what queues a Database (its own changes but
+ * status-only ones, and its children's), which Databases go first, how fast
+ * reconciles may run, and the `pgop_databases{phase}` gauge.
+ *
+ * @module
+ */
+import type { Secret, Service } from "kubernetes-types/core/v1.d.ts";
+import type { StatefulSet } from "kubernetes-types/apps/v1.d.ts";
+import type { CacheOptions } from "../cache/informer_factory.ts";
+import {
+  fieldIndexer,
+  NAMESPACE_INDEX,
+  namespaceIndexer,
+  ownerUidIndexer,
+} from "../cache/indexers.ts";
+import type { InformerLike } from "../cache/multi_namespace_informer.ts";
+import { MutationCache } from "../cache/mutation_cache.ts";
+import type { StoreReader } from "../cache/store.ts";
+import type { Config } from "../config.ts";
+import { controllerManagedBy } from "../controller/builder.ts";
+import type { Manager } from "../controller/manager.ts";
+import { KubeEventRecorder } from "../kube/event_recorder.ts";
+import { Resources } from "../kube/resource.ts";
+import type { KubeClient, KubeObject } from "../kube/types.ts";
+import type { PgopMetrics } from "../metrics/registry.ts";
+import {
+  BucketRateLimiter,
+  ItemExponentialFailureRateLimiter,
+  MaxOfRateLimiter,
+  MinIntervalRateLimiter,
+  type RateLimiter,
+} from "../queue/rate_limiters.ts";
+import { TokenBucket } from "../queue/token_bucket.ts";
+import type { WorkQueueMetricsProvider } from "../queue/work_queue.ts";
+import { compactDatabase, projectMetadataOnly, projectStatefulSet } from "./projection.ts";
+import { METADATA_VIEW, STATEFULSET_VIEW } from "./protobuf_views.ts";
+import { DatabaseReconciler } from "./reconciler.ts";
+import { type Database, KIND, LABEL_MANAGED_BY, MANAGER_NAME, PHASES } from "./types.ts";
+
+/** Children are watched with this selector only: pgop caches nothing it does not manage. */
+export const CHILD_SELECTOR = `${LABEL_MANAGED_BY}=${MANAGER_NAME}`;
+/** Index of Databases by `spec.environment`, for `list({ fields: { "spec.environment": … } })`. */
+export const ENVIRONMENT_INDEX = "spec.environment";
+/** Index of children by the uid of their owners. */
+export const OWNER_INDEX = "owner";
+
+/** The caches of the Database controller, one declaration each. */
+export interface DatabaseCacheOptions {
+  readonly databases: CacheOptions<Database>;
+  readonly statefulSets: CacheOptions<StatefulSet>;
+  readonly services: CacheOptions<Service>;
+  readonly secrets: CacheOptions<Secret>;
+}
+
+/**
+ * What each cache keeps of an object: Databases whole but for managedFields
+ * (with repeated strings shared), children as projections read as protobuf
+ * (see `projection.ts`): with thousands of Databases, whole StatefulSets
+ * would be most of pgop's memory, and their JSON most of the API server's work.
+ */
+export function databaseCaches(): DatabaseCacheOptions {
+  const child = { [NAMESPACE_INDEX]: namespaceIndexer, [OWNER_INDEX]: ownerUidIndexer };
+  return {
+    databases: {
+      indexers: {
+        [NAMESPACE_INDEX]: namespaceIndexer,
+        [ENVIRONMENT_INDEX]: fieldIndexer(ENVIRONMENT_INDEX),
+      },
+      transform: compactDatabase,
+    },
+    statefulSets: {
+      labelSelector: CHILD_SELECTOR,
+      indexers: child,
+      transform: projectStatefulSet,
+      protobuf: STATEFULSET_VIEW,
+    },
+    services: {
+      labelSelector: CHILD_SELECTOR,
+      indexers: child,
+      transform: projectMetadataOnly<Service>,
+      protobuf: METADATA_VIEW,
+    },
+    secrets: {
+      labelSelector: CHILD_SELECTOR,
+      indexers: child,
+      transform: projectMetadataOnly<Secret>,
+      protobuf: METADATA_VIEW,
+    },
+  };
+}
+
+/** The work queue's limiter: per-key backoff, an overall bucket, and optionally a min interval. */
+export function databaseRateLimiter(config: Config): RateLimiter<string> {
+  const limiters: RateLimiter<string>[] = [new ItemExponentialFailureRateLimiter<string>()];
+  if (config.queueQps > 0) {
+    limiters.push(
+      new BucketRateLimiter<string>(
+        new TokenBucket({ qps: config.queueQps, burst: config.queueBurst }),
+      ),
+    );
+  }
+  if (config.minReconcileIntervalMs > 0) {
+    limiters.push(new MinIntervalRateLimiter<string>(config.minReconcileIntervalMs));
+  }
+  return new MaxOfRateLimiter<string>(...limiters);
+}
+
+/** Never-reconciled Databases (and ones whose spec changed since) go first. */
+export function priority(db: Database): "high" | "normal" {
+  return db.status?.observedGeneration === db.metadata?.generation ? "normal" : "high";
+}
+
+/** Status-only changes (pgop's own status writes) need no reconcile. */
+export function specOrDeletionChanged(a: Database, b: Database): boolean {
+  return a.metadata?.generation !== b.metadata?.generation ||
+    a.metadata?.deletionTimestamp !== b.metadata?.deletionTimestamp;
+}
+
+/** Databases by phase (every phase present, zeros included), for `pgop_databases{phase}`. */
+export function countPhases(databases: StoreReader<Database>): Record<string, number> {
+  const counts: Record<string, number> = Object.fromEntries(PHASES.map((p) => [p, 0]));
+  for (const db of databases.list()) {
+    const phase = db.status?.phase ?? "Pending";
+    counts[phase] = (counts[phase] ?? 0) + 1;
+  }
+  return counts;
+}
+
+/** The queue's metrics, with its depth also as `database_reconcile_queue_depth`. */
+function queueMetrics(metrics: PgopMetrics): WorkQueueMetricsProvider {
+  return {
+    forQueue: (probe) => {
+      const inner = metrics.forQueue(probe);
+      return { ...inner, depth: (n) => (inner.depth(n), metrics.setReconcileQueueDepth(n)) };
+    },
+  };
+}
+
+/** Options of {@link databaseController}. */
+export interface DatabaseControllerOptions {
+  /** What the reconciler writes with (fenced by leader election when on). */
+  readonly writer: KubeClient;
+  readonly config: Config;
+  readonly metrics: PgopMetrics;
+}
+
+/**
+ * Sets up the Database controller on `mgr`: For(Database).Owns(StatefulSet,
+ * Service, Secret). Returns the Database cache.
+ */
+export function databaseController(
+  mgr: Manager,
+  { writer, config, metrics }: DatabaseControllerOptions,
+): InformerLike<Database> {
+  const declared = databaseCaches();
+  const databases = mgr.cache(Resources.databases, declared.databases);
+  const statefulSets = mgr.cache(Resources.statefulSets, declared.statefulSets);
+  const services = mgr.cache(Resources.services, declared.services);
+  const secrets = mgr.cache(Resources.secrets, declared.secrets);
+  metrics.setPhaseCounter(() => countPhases(databases.store));
+
+  // The reconciler reads pgop's own writes until the caches catch up.
+  const readYourWrites = <T extends KubeObject>(informer: InformerLike<T>, o: CacheOptions<T>) =>
+    MutationCache.over(informer, o.transform);
+  const reconciler = new DatabaseReconciler({
+    client: writer,
+    caches: {
+      databases: readYourWrites(databases, declared.databases),
+      statefulSets: readYourWrites(statefulSets, declared.statefulSets),
+      services: readYourWrites(services, declared.services),
+      secrets: readYourWrites(secrets, declared.secrets),
+    },
+    events: new KubeEventRecorder(writer, { component: "pgop" }),
+  });
+
+  controllerManagedBy<Database>(mgr)
+    .named("database")
+    .for(databases, { kind: KIND, priority, updatePredicate: specOrDeletionChanged })
+    .owns(statefulSets)
+    .owns(services)
+    .owns(secrets)
+    .withOptions({
+      workers: config.workers,
+      rateLimiter: databaseRateLimiter(config),
+      queueMetrics: queueMetrics(metrics),
+      debounceMs: config.debounceMs,
+      resyncMs: config.resyncMs,
+      onReconcile: (outcome, seconds) => metrics.observeReconcile(outcome, seconds),
+    })
+    .complete(reconciler);
+  return databases;
+}
