@@ -5,7 +5,9 @@ import { Resources } from "../kube/resource.ts";
 import type { KubeClient, KubeObject } from "../kube/types.ts";
 import { type ChildPlan, ensureChild, VerifiedVersions } from "./children.ts";
 import { desiredHash, stamp, stampedHash } from "./desired_hash.ts";
-import { projectMetadataOnly } from "./projection.ts";
+import { newProjections } from "./projection.ts";
+
+const projectMetadataOnly = newProjections().metadataOnly;
 import { desiredSecret, PASSWORD_MASK, readPassword } from "./secret.ts";
 import { desiredClientService } from "./services.ts";
 import type { Database } from "./types.ts";

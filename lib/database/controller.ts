@@ -35,8 +35,7 @@ import {
 } from "../queue/rate_limiters.ts";
 import { TokenBucket } from "../queue/token_bucket.ts";
 import type { WorkQueueMetricsProvider } from "../queue/work_queue.ts";
-import { compactDatabase, projectMetadataOnly, projectStatefulSet } from "./projection.ts";
-import { METADATA_VIEW, STATEFULSET_VIEW } from "./protobuf_views.ts";
+import { newProjections } from "./projection.ts";
 import { DatabaseReconciler } from "./reconciler.ts";
 import { type Database, KIND, LABEL_MANAGED_BY, MANAGER_NAME, PHASES } from "./types.ts";
 
@@ -59,36 +58,34 @@ export interface DatabaseCacheOptions {
  * What each cache keeps of an object: Databases whole but for managedFields
  * (with repeated strings shared), children as projections read as protobuf
  * (see `projection.ts`): with thousands of Databases, whole StatefulSets
- * would be most of pgop's memory, and their JSON most of the API server's work.
+ * would be most of pgop's memory, and their JSON most of the API server's
+ * work. The four caches share one interning (`interning.ts`), made here.
  */
 export function databaseCaches(): DatabaseCacheOptions {
   const child = { [NAMESPACE_INDEX]: namespaceIndexer, [OWNER_INDEX]: ownerUidIndexer };
+  const p = newProjections();
+  const metadataOnly = {
+    labelSelector: CHILD_SELECTOR,
+    indexers: child,
+    transform: p.metadataOnly,
+    protobuf: p.views.metadataOnly,
+  };
   return {
     databases: {
       indexers: {
         [NAMESPACE_INDEX]: namespaceIndexer,
         [ENVIRONMENT_INDEX]: fieldIndexer(ENVIRONMENT_INDEX),
       },
-      transform: compactDatabase,
+      transform: p.database,
     },
     statefulSets: {
       labelSelector: CHILD_SELECTOR,
       indexers: child,
-      transform: projectStatefulSet,
-      protobuf: STATEFULSET_VIEW,
+      transform: p.statefulSet,
+      protobuf: p.views.statefulSet,
     },
-    services: {
-      labelSelector: CHILD_SELECTOR,
-      indexers: child,
-      transform: projectMetadataOnly<Service>,
-      protobuf: METADATA_VIEW,
-    },
-    secrets: {
-      labelSelector: CHILD_SELECTOR,
-      indexers: child,
-      transform: projectMetadataOnly<Secret>,
-      protobuf: METADATA_VIEW,
-    },
+    services: metadataOnly as CacheOptions<Service>,
+    secrets: metadataOnly as CacheOptions<Secret>,
   };
 }
 

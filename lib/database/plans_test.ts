@@ -3,7 +3,9 @@ import type { Secret } from "kubernetes-types/core/v1.d.ts";
 import type { StatefulSet } from "kubernetes-types/apps/v1.d.ts";
 import { Resources } from "../kube/resource.ts";
 import { childPlans } from "./plans.ts";
-import { projectStatefulSet } from "./projection.ts";
+import { newProjections } from "./projection.ts";
+
+const projectStatefulSet = newProjections().statefulSet;
 import { desiredSecret, PASSWORD_MASK, readPassword } from "./secret.ts";
 import { existingClaimStorage } from "./statefulset.ts";
 import type { Database } from "./types.ts";

@@ -1,135 +1,41 @@
 /**
- * What pgop's caches keep of the children it manages. A StatefulSet as the
- * API server returns it is ~6 KiB of JSON and ~5 KiB of heap once parsed; pgop
- * reads a few fields of it. With 10,000 Databases (40,000 children) the
- * difference is the bulk of pgop's memory, so children are cached as
- * projections:
+ * What pgop's caches keep of the children it manages, declared once per
+ * child as a view (see `cache/view.ts`): the protobuf decoder reads exactly
+ * these fields (by the field numbers of `k8s.io/api` and
+ * `k8s.io/apimachinery` `generated.proto`; a StatefulSet's pod template, a
+ * Secret's data, a Service's spec are skipped unread), and the cache keeps
+ * exactly these of a JSON object, so a child reads the same in either
+ * encoding. A StatefulSet is ~6 KiB of JSON and ~5 KiB of heap once parsed;
+ * with 10,000 Databases (40,000 children) whole children would be the bulk of
+ * pgop's memory. Kept:
  *
  * - **metadata** that decides ownership and change: name, namespace, uid,
  *   resourceVersion, generation, deletionTimestamp, labels, annotations (pgop's
- *   {@link DESIRED_HASH_ANNOTATION} among them), owner references;
+ *   {@link DESIRED_HASH_ANNOTATION} among them, kubectl's last-applied
+ *   configuration not), owner references;
  * - **managedFields** reduced to the entries of other field managers that own
- *   something besides metadata and status (someone changed what pgop wrote:
- *   see {@link foreignSpecOwners}), without their field sets;
+ *   something besides metadata and status (see {@link foreignSpecOwners});
  * - of a StatefulSet also what status and volume growth read: `spec.replicas`,
  *   the claim templates' storage requests, and the replica counts of `status`.
  *
- * A Secret's `data` is not kept: pgop holds no passwords in memory; it reads
- * the live Secret in the rare case that it must write one that exists.
- *
- * Whether a child matches its Database is decided from the projection by the
- * hash of the desired object that pgop wrote into the annotation (see
- * `children.ts`); the full object is read only when another manager owns a
- * part of it.
+ * A Secret's `data` is not kept: pgop holds no passwords in memory. Whether a
+ * child matches its Database is decided from the projection by the hash of
+ * the desired object pgop wrote (see `children.ts`).
  *
  * @module
  */
 import type { StatefulSet } from "kubernetes-types/apps/v1.d.ts";
-import type { PersistentVolumeClaim } from "kubernetes-types/core/v1.d.ts";
-import type { ManagedFieldsEntry, OwnerReference } from "kubernetes-types/meta/v1.d.ts";
-import { StringPool } from "../cache/string_pool.ts";
-import { WeakInterner } from "../cache/weak_interner.ts";
+import type { ManagedFieldsEntry } from "kubernetes-types/meta/v1.d.ts";
 import {
   LAST_APPLIED_ANNOTATION,
   memoryDietTransform,
   type Transform,
 } from "../cache/transform.ts";
+import { viewProjector } from "../cache/view.ts";
+import type { MessageSchema } from "../kube/protobuf.ts";
 import type { KubeObject, ObjectMeta } from "../kube/types.ts";
-import { type Condition, CONDITION_FIELDS, type Database, FIELD_MANAGER, GROUP } from "./types.ts";
-
-/**
- * Values that repeat across thousands of cached objects (namespaces, label
- * values, owner kinds, condition texts) are shared (see `string_pool.ts`).
- */
-const pool = new StringPool();
-
-/**
- * Projected claim template lists by their templates' names and sizes:
- * thousands of StatefulSets share a few (at most 1,000 distinct lists are kept).
- */
-const claimTemplateLists = new Map<string, readonly PersistentVolumeClaim[]>();
-
-/** The projection of a StatefulSet's claim templates: names and sizes, frozen and shared. */
-function claimTemplates(templates: readonly PersistentVolumeClaim[]) {
-  const parts = templates.map((t) => [t.metadata?.name, t.spec?.resources?.requests?.storage]);
-  const key = parts.map(([name, storage]) => `${name}\u0000${storage}`).join("\u0001");
-  let list = claimTemplateLists.get(key);
-  if (list === undefined) {
-    list = Object.freeze(parts.map(([name, storage]) =>
-      Object.freeze({
-        metadata: Object.freeze({ name }),
-        spec: Object.freeze({ resources: Object.freeze({ requests: Object.freeze({ storage }) }) }),
-      }) as PersistentVolumeClaim
-    ));
-    if (claimTemplateLists.size < 1000) claimTemplateLists.set(key, list);
-  }
-  return list;
-}
-
-/**
- * Owner references and labels, shared among the children of one owner: a
- * Database's four children carry the same ones (see `weak_interner.ts`).
- * Shared values are frozen: a cached object is never changed in place.
- */
-const ownerReferences = new WeakInterner<readonly OwnerReference[]>();
-const ownerLabels = new WeakInterner<Readonly<Record<string, string>>>();
-
-/** The owners' uids: the key children of the same owners share things under. */
-function ownersKey(refs: readonly OwnerReference[]): string {
-  return refs.length === 1 ? refs[0].uid : refs.map((ref) => ref.uid).join(",");
-}
-
-/** `refs` as the instance shared by every cached object with equal references. */
-function shareOwners(refs: readonly OwnerReference[]): readonly OwnerReference[] {
-  return ownerReferences.share(
-    ownersKey(refs),
-    (shared) =>
-      shared.length === refs.length && shared.every((ref, i) => sameReference(ref, refs[i])),
-    () =>
-      Object.freeze(refs.map((ref) =>
-        Object.freeze({
-          ...ref,
-          apiVersion: pool.intern(ref.apiVersion),
-          kind: pool.intern(ref.kind),
-        })
-      )),
-  );
-}
-
-function sameReference(a: OwnerReference, b: OwnerReference): boolean {
-  return a.uid === b.uid && a.name === b.name && a.kind === b.kind &&
-    a.apiVersion === b.apiVersion && a.controller === b.controller &&
-    a.blockOwnerDeletion === b.blockOwnerDeletion;
-}
-
-/**
- * `labels`, shared with the other children of the same owners when they carry
- * the same. A value equal to the owner's name (`app.kubernetes.io/instance`)
- * is the owner's name string; only other values go to the pool, which the
- * 10,000 distinct Database names would otherwise fill.
- */
-function shareLabels(
-  owners: readonly OwnerReference[],
-  labels: Readonly<Record<string, string>>,
-): Readonly<Record<string, string>> {
-  const keys = Object.keys(labels);
-  return ownerLabels.share(
-    ownersKey(owners),
-    (shared) => {
-      const sharedKeys = Object.keys(shared);
-      return sharedKeys.length === keys.length && keys.every((k) => shared[k] === labels[k]);
-    },
-    () => {
-      const ownerName = owners[0].name;
-      const out: Record<string, string> = {};
-      for (const key of keys) {
-        const value = labels[key];
-        out[key] = value === ownerName ? ownerName : pool.intern(value);
-      }
-      return Object.freeze(out);
-    },
-  );
-}
+import { Interning } from "./interning.ts";
+import { type Database, FIELD_MANAGER, GROUP } from "./types.ts";
 
 /** Annotation on every child: a hash of the object pgop last wrote (see `desired_hash.ts`). */
 export const DESIRED_HASH_ANNOTATION = `${GROUP}/desired-hash`;
@@ -165,129 +71,150 @@ export function foreignSpecOwners(
   return result;
 }
 
-/** The metadata a child's projection keeps (see the module documentation). */
-export function projectMetadata(metadata: ObjectMeta | undefined): ObjectMeta {
-  const m = metadata ?? {};
-  const { uid, resourceVersion, generation, deletionTimestamp } = m;
-  const owners = m.ownerReferences;
-  const shared = owners === undefined || owners.length === 0 ? undefined : shareOwners(owners);
-  const name = shared !== undefined && m.name === shared[0].name ? shared[0].name : m.name;
-  const namespace = pool.intern(m.namespace);
-  const labels = m.labels === undefined
-    ? undefined
-    : shared === undefined
-    ? pool.internValues(m.labels)
-    : shareLabels(shared, m.labels);
-  const annotations = projectAnnotations(m.annotations);
-  // Frozen when shared: cached objects are never changed in place.
-  const ownerReferences = (owners === undefined ? undefined : shared ?? []) as
-    | OwnerReference[]
-    | undefined;
-  const foreign = foreignSpecOwners(m.managedFields);
-  // What every child of pgop carries, as one object literal: built key by key,
-  // an object keeps its fields in a second array, 16-24 bytes more per child.
-  if (
-    uid !== undefined && resourceVersion !== undefined && labels !== undefined &&
-    annotations !== undefined && ownerReferences !== undefined &&
-    deletionTimestamp === undefined && foreign.length === 0
-  ) {
-    return generation === undefined
-      ? { name, namespace, uid, resourceVersion, labels, annotations, ownerReferences }
-      : { name, namespace, uid, resourceVersion, generation, labels, annotations, ownerReferences };
-  }
-  // Otherwise key by key: absent fields stay absent (an undefined property costs memory too).
-  const out: Record<string, unknown> = { name, namespace };
-  if (uid !== undefined) out.uid = uid;
-  if (resourceVersion !== undefined) out.resourceVersion = resourceVersion;
-  if (generation !== undefined) out.generation = generation;
-  if (deletionTimestamp !== undefined) out.deletionTimestamp = deletionTimestamp;
-  if (labels !== undefined) out.labels = labels;
-  if (annotations !== undefined) out.annotations = annotations;
-  if (ownerReferences !== undefined) out.ownerReferences = ownerReferences;
-  if (foreign.length > 0) out.managedFields = foreign;
-  return out as ObjectMeta;
-}
-
-/**
- * Annotations without kubectl's last-applied configuration; undefined when
- * none is left. pgop's lone hash annotation is a literal with its key written
- * out: 32 bytes, where an object with a computed key takes 56.
- */
-function projectAnnotations(
-  annotations: Readonly<Record<string, string>> | undefined,
+/** Annotations without kubectl's last-applied configuration; undefined when none is left. */
+function keptAnnotations(
+  annotations: Readonly<Record<string, string>>,
 ): Record<string, string> | undefined {
-  if (annotations === undefined) return undefined;
   const { [LAST_APPLIED_ANNOTATION]: _applied, ...rest } = annotations;
-  const keys = Object.keys(rest);
-  if (keys.length === 0) return undefined;
-  if (keys.length === 1 && keys[0] === DESIRED_HASH_ANNOTATION) {
-    return { "database.example.com/desired-hash": rest[DESIRED_HASH_ANNOTATION] };
+  return Object.keys(rest).length === 0 ? undefined : rest;
+}
+
+/** Metadata with its repeated parts shared (see `interning.ts`). */
+function shareMetadata(m: Record<string, unknown>, interning: Interning): ObjectMeta {
+  const meta = m as ObjectMeta;
+  if (meta.namespace !== undefined) meta.namespace = interning.pool.intern(meta.namespace);
+  const owners = meta.ownerReferences;
+  if (owners === undefined || owners.length === 0) {
+    if (meta.labels !== undefined) meta.labels = interning.pool.internValues(meta.labels);
+    return meta;
   }
-  return rest;
+  const shared = interning.ownerReferences(owners);
+  // Frozen when shared: cached objects are never changed in place.
+  meta.ownerReferences = shared as typeof owners;
+  if (meta.name === shared[0].name) meta.name = shared[0].name;
+  if (meta.labels !== undefined) meta.labels = interning.ownerLabels(shared, meta.labels);
+  return meta;
 }
 
-/** A Secret or Service as cached: metadata only. */
-export function projectMetadataOnly<T extends KubeObject>(obj: T): T {
-  return { metadata: projectMetadata(obj.metadata) } as T;
+/** The views of pgop's children, with what they keep shared through `interning`. */
+export interface ChildViews {
+  /** A Secret or a Service: metadata only (field 1 of both). */
+  readonly metadataOnly: MessageSchema;
+  /** A StatefulSet: metadata, `spec.replicas`, the claim templates' sizes, the replica counts. */
+  readonly statefulSet: MessageSchema;
 }
 
-/** A StatefulSet as cached: metadata, the spec fields pgop reads back, and the replica counts. */
-export const projectStatefulSet: Transform<StatefulSet> = (sts) => {
-  const metadata = projectMetadata(sts.metadata);
-  const spec = sts.spec && {
-    replicas: sts.spec.replicas,
-    volumeClaimTemplates: sts.spec.volumeClaimTemplates &&
-      claimTemplates(sts.spec.volumeClaimTemplates),
+/** The views of pgop's children (their one declaration), sharing through `interning`. */
+export function childViews(interning: Interning): ChildViews {
+  const metadata: MessageSchema = {
+    1: { name: "name", type: "string", omitEmpty: true },
+    3: { name: "namespace", type: "string", omitEmpty: true },
+    5: { name: "uid", type: "string", omitEmpty: true },
+    6: { name: "resourceVersion", type: "string", omitEmpty: true },
+    7: { name: "generation", type: "int", omitEmpty: true },
+    9: { name: "deletionTimestamp", type: "time" },
+    11: { name: "labels", type: "map", value: "string" },
+    12: { name: "annotations", type: "map", value: "string", keep: keptAnnotations },
+    13: {
+      name: "ownerReferences",
+      type: "message",
+      repeated: true,
+      schema: {
+        1: { name: "kind", type: "string" },
+        3: { name: "name", type: "string" },
+        4: { name: "uid", type: "string" },
+        5: { name: "apiVersion", type: "string" },
+        6: { name: "controller", type: "bool" },
+        7: { name: "blockOwnerDeletion", type: "bool" },
+      },
+    },
+    17: {
+      name: "managedFields",
+      type: "message",
+      repeated: true,
+      schema: {
+        1: { name: "manager", type: "string" },
+        2: { name: "operation", type: "string" },
+        3: { name: "apiVersion", type: "string" },
+        // Which top-level fields each manager owns is all foreignSpecOwners reads.
+        7: { name: "fieldsV1", type: "jsonKeys" },
+        8: { name: "subresource", type: "string" },
+      },
+      // foreignSpecOwners reads the declared fields of each entry, and only the keys of fieldsV1.
+      keepsRaw: true,
+      keep: (entries: ManagedFieldsEntry[]) => {
+        const foreign = foreignSpecOwners(entries);
+        return foreign.length === 0 ? undefined : foreign;
+      },
+    },
   };
-  const status = sts.status && {
-    replicas: sts.status.replicas,
-    readyReplicas: sts.status.readyReplicas,
-    updatedReplicas: sts.status.updatedReplicas,
-    availableReplicas: sts.status.availableReplicas,
-    currentReplicas: sts.status.currentReplicas,
-    observedGeneration: sts.status.observedGeneration,
+  const metadataOnly: MessageSchema = {
+    1: {
+      name: "metadata",
+      type: "message",
+      schema: metadata,
+      keep: (m: Record<string, unknown>) => shareMetadata(m, interning),
+    },
   };
-  // One literal in the usual case (see projectMetadata); absent parts stay absent.
-  if (spec && status) return { metadata, spec, status } as StatefulSet;
-  return { metadata, ...(spec && { spec }), ...(status && { status }) } as StatefulSet;
-};
+  const claimTemplate: MessageSchema = {
+    1: { name: "metadata", type: "message", schema: { 1: { name: "name", type: "string" } } },
+    2: {
+      name: "spec",
+      type: "message",
+      schema: {
+        2: {
+          name: "resources",
+          type: "message",
+          schema: { 2: { name: "requests", type: "map", value: "quantity" } },
+        },
+      },
+    },
+  };
+  const statefulSet: MessageSchema = {
+    ...metadataOnly,
+    2: {
+      name: "spec",
+      type: "message",
+      schema: {
+        1: { name: "replicas", type: "int" },
+        4: {
+          name: "volumeClaimTemplates",
+          type: "message",
+          repeated: true,
+          schema: claimTemplate,
+          keep: (templates) => interning.claimTemplates(templates),
+        },
+      },
+    },
+    3: {
+      name: "status",
+      type: "message",
+      schema: {
+        1: { name: "observedGeneration", type: "int", omitEmpty: true },
+        2: { name: "replicas", type: "int" },
+        3: { name: "readyReplicas", type: "int", omitEmpty: true },
+        4: { name: "currentReplicas", type: "int", omitEmpty: true },
+        5: { name: "updatedReplicas", type: "int", omitEmpty: true },
+        11: { name: "availableReplicas", type: "int" },
+      },
+    },
+  };
+  return { metadataOnly, statefulSet };
+}
 
-/**
- * Conditions, shared among Databases: thousands of them carry the same
- * condition, set in the same second ("Ready", "True", "1/1 replicas ready").
- */
-const conditions = new WeakInterner<Condition>();
-const CONDITION_KEYS: ReadonlySet<string> = new Set(CONDITION_FIELDS);
-
-/** `c` as the instance shared by equal conditions of other Databases (frozen). */
-function shareCondition(c: Condition): Condition {
-  const pooled = () =>
-    Object.freeze({
-      ...c,
-      type: pool.intern(c.type),
-      status: pool.intern(c.status),
-      reason: pool.intern(c.reason),
-      message: pool.intern(c.message),
-      lastTransitionTime: pool.intern(c.lastTransitionTime),
-    });
-  const keys = Object.keys(c);
-  // Only conditions made of the fields compared below are shared.
-  if (!keys.every((k) => CONDITION_KEYS.has(k))) return pooled();
-  return conditions.share(
-    CONDITION_FIELDS.map((field) => c[field]).join("\u0000"),
-    (shared) =>
-      Object.keys(shared).length === keys.length &&
-      CONDITION_FIELDS.every((field) => shared[field] === c[field]),
-    pooled,
-  );
+/** A transform that keeps what `view` declares. */
+export function viewTransform<T extends KubeObject>(view: MessageSchema): Transform<T> {
+  const project = viewProjector(view);
+  return (obj) => project(obj as unknown as Record<string, unknown>) as unknown as T;
 }
 
 /**
  * A Database as cached: the memory diet (no managedFields), with the strings
  * that repeat across Databases shared: namespace, image, environment, phase
- * and the conditions' texts.
+ * and the conditions.
  */
-export function compactDatabase(db: Database): Database {
+export function compactDatabase(db: Database, interning: Interning): Database {
+  const { pool } = interning;
   const slim = memoryDietTransform(db);
   const out: Record<string, unknown> = { ...slim };
   if (slim.apiVersion !== undefined) out.apiVersion = pool.intern(slim.apiVersion);
@@ -304,8 +231,29 @@ export function compactDatabase(db: Database): Database {
   if (status !== undefined) {
     const pooled: Record<string, unknown> = { ...status };
     if (status.phase !== undefined) pooled.phase = pool.intern(status.phase);
-    if (status.conditions !== undefined) pooled.conditions = status.conditions.map(shareCondition);
+    if (status.conditions !== undefined) {
+      pooled.conditions = status.conditions.map((c) => interning.condition(c));
+    }
     out.status = pooled;
   }
   return out as unknown as Database;
+}
+
+/** The transforms of the Database controller's caches, sharing one {@link Interning}. */
+export interface Projections {
+  readonly views: ChildViews;
+  readonly database: Transform<Database>;
+  readonly statefulSet: Transform<StatefulSet>;
+  readonly metadataOnly: Transform<KubeObject>;
+}
+
+/** New projections with interning of their own (one set per controller's caches). */
+export function newProjections(interning = new Interning()): Projections {
+  const views = childViews(interning);
+  return {
+    views,
+    database: (db) => compactDatabase(db, interning),
+    statefulSet: viewTransform<StatefulSet>(views.statefulSet),
+    metadataOnly: viewTransform<KubeObject>(views.metadataOnly),
+  };
 }

@@ -2,18 +2,25 @@ import assert from "node:assert/strict";
 import type { StatefulSet } from "kubernetes-types/apps/v1.d.ts";
 import { LAST_APPLIED_ANNOTATION, memoryDietTransform } from "../cache/transform.ts";
 import { desiredHash, stamp } from "./desired_hash.ts";
+import { Interning } from "./interning.ts";
 import {
-  compactDatabase,
+  compactDatabase as compact,
   DESIRED_HASH_ANNOTATION,
   foreignSpecOwners,
-  projectMetadata,
-  projectMetadataOnly,
-  projectStatefulSet,
+  newProjections,
 } from "./projection.ts";
 import { desiredSecret } from "./secret.ts";
 import { desiredStatefulSet } from "./statefulset.ts";
 import type { Database } from "./types.ts";
+import type { KubeObject, ObjectMeta } from "../kube/types.ts";
 import { sampleDatabase } from "../testing/database_fixture.ts";
+
+const interning = new Interning();
+const projections = newProjections(interning);
+const projectStatefulSet = projections.statefulSet;
+const projectMetadataOnly = <T extends KubeObject>(obj: T) => projections.metadataOnly(obj) as T;
+const projectMetadata = (metadata: ObjectMeta) => projectMetadataOnly({ metadata }).metadata;
+const compactDatabase = (db: Database) => compact(db, interning);
 
 const db = sampleDatabase({ replicas: 2, storage: { size: "5Gi" } });
 
@@ -40,7 +47,7 @@ Deno.test("foreignSpecOwners() keeps other managers that own more than metadata 
   ]);
 });
 
-Deno.test("projectMetadata() keeps the same fields whichever way it builds the object", () => {
+Deno.test("the metadata projection keeps the declared fields, absent ones absent", () => {
   const owner = { apiVersion: "database.example.com/v1", kind: "Database", name: "db", uid: "o" };
   const usual = {
     name: "db",
@@ -64,7 +71,7 @@ Deno.test("projectMetadata() keeps the same fields whichever way it builds the o
     ...rare,
     managedFields: [{ manager: "kubectl", operation: "Update", subresource: "scale" }],
   });
-  assert.deepEqual(projectMetadata({ name: "x" }), { name: "x", namespace: undefined });
+  assert.deepEqual(projectMetadata({ name: "x" }), { name: "x" });
 });
 
 Deno.test("projectMetadataOnly() keeps no data: a cached Secret holds no password", () => {

@@ -17,40 +17,54 @@
  */
 import { jsonTopLevelKeys } from "./json_keys.ts";
 
+/**
+ * How the cache keeps a field once decoded (see `cache/view.ts`); the
+ * decoder ignores it. Returns the value to keep, undefined for none.
+ */
+// deno-lint-ignore no-explicit-any -- each field's own value type
+export type Keep = (value: any) => unknown;
+
 /** How one field is decoded. */
 export type FieldSchema =
-  | {
-    readonly name: string;
-    /**
-     * `string`, `int` (varint, up to 2^53), `bool`, `bytes`; `time`: a
-     * `meta.v1.Time` message as RFC 3339; `quantity`: a `resource.Quantity`
-     * message as its string; `jsonKeys`: a message whose field 1 holds a JSON
-     * object (`meta.v1.FieldsV1`), read as its top-level keys, each with `{}`
-     * as its value (see `json_keys.ts`).
-     */
-    readonly type:
-      | "string"
-      | "int"
-      | "bool"
-      | "bytes"
-      | "time"
-      | "quantity"
-      | "jsonKeys";
-    readonly repeated?: boolean;
-    /**
-     * Leave out "", 0 and false, as the JSON encoding does for a field tagged
-     * `omitempty` (proto2 writes non-pointer scalars even when zero).
-     */
-    readonly omitEmpty?: boolean;
-  }
-  | {
-    readonly name: string;
-    readonly type: "message";
-    readonly schema: MessageSchema;
-    readonly repeated?: boolean;
-  }
-  /** A `map<string, string>` or `map<string, Quantity>`: an object. */
-  | { readonly name: string; readonly type: "map"; readonly value: "string" | "quantity" };
+  & (
+    | {
+      readonly name: string;
+      /**
+       * `string`, `int` (varint, up to 2^53), `bool`, `bytes`; `time`: a
+       * `meta.v1.Time` message as RFC 3339; `quantity`: a `resource.Quantity`
+       * message as its string; `jsonKeys`: a message whose field 1 holds a JSON
+       * object (`meta.v1.FieldsV1`), read as its top-level keys, each with `{}`
+       * as its value (see `json_keys.ts`).
+       */
+      readonly type:
+        | "string"
+        | "int"
+        | "bool"
+        | "bytes"
+        | "time"
+        | "quantity"
+        | "jsonKeys";
+      readonly repeated?: boolean;
+      /**
+       * Leave out "", 0 and false, as the JSON encoding does for a field tagged
+       * `omitempty` (proto2 writes non-pointer scalars even when zero).
+       */
+      readonly omitEmpty?: boolean;
+    }
+    | {
+      readonly name: string;
+      readonly type: "message";
+      readonly schema: MessageSchema;
+      readonly repeated?: boolean;
+    }
+    /** A `map<string, string>` or `map<string, Quantity>`: an object. */
+    | { readonly name: string; readonly type: "map"; readonly value: "string" | "quantity" }
+  )
+  & {
+    readonly keep?: Keep;
+    /** `keep` reads the field as it came (it reads only declared fields itself): no copy first. */
+    readonly keepsRaw?: boolean;
+  };
 
 /** The fields to decode of one message type, by field number. */
 export interface MessageSchema {

@@ -3,20 +3,23 @@ import type { Service } from "kubernetes-types/core/v1.d.ts";
 import type { StatefulSet } from "kubernetes-types/apps/v1.d.ts";
 import { decodeObject } from "../kube/kube_protobuf.ts";
 import type { KubeObject } from "../kube/types.ts";
-import { projectMetadataOnly, projectStatefulSet } from "./projection.ts";
-import { METADATA_VIEW, STATEFULSET_VIEW } from "./protobuf_views.ts";
+import type { MessageSchema } from "../kube/protobuf.ts";
+import { newProjections } from "./projection.ts";
+
+const { views, statefulSet: projectStatefulSet, metadataOnly: projectMetadataOnly } =
+  newProjections();
 
 const testdata = new URL("./testdata/", import.meta.url);
 
-async function pair<T extends KubeObject>(name: string, schema: typeof METADATA_VIEW) {
+async function pair<T extends KubeObject>(name: string, schema: MessageSchema) {
   const json = JSON.parse(await Deno.readTextFile(new URL(`${name}.json`, testdata))) as T;
   const proto = decodeObject<T>(await Deno.readFile(new URL(`${name}.pb`, testdata)), schema);
   return { json, proto };
 }
 
 // The captures are one object read from the API server in both encodings.
-Deno.test("STATEFULSET_VIEW decodes what the projection keeps of a StatefulSet, as JSON has it", async () => {
-  const { json, proto } = await pair<StatefulSet>("statefulset", STATEFULSET_VIEW);
+Deno.test("the StatefulSet view decodes what its projection keeps of JSON", async () => {
+  const { json, proto } = await pair<StatefulSet>("statefulset", views.statefulSet);
   assert.ok(json.metadata?.managedFields?.length, "the capture has managedFields");
   assert.deepEqual(projectStatefulSet(proto), projectStatefulSet(json));
   assert.deepEqual(proto.spec?.volumeClaimTemplates?.[0]?.spec?.resources?.requests, {
@@ -25,8 +28,8 @@ Deno.test("STATEFULSET_VIEW decodes what the projection keeps of a StatefulSet, 
   assert.equal(proto.spec?.template, undefined, "the pod template is skipped");
 });
 
-Deno.test("METADATA_VIEW decodes what the projection keeps of a Service, as JSON has it", async () => {
-  const { json, proto } = await pair<Service>("service", METADATA_VIEW);
-  assert.deepEqual(projectMetadataOnly(proto), projectMetadataOnly(json));
+Deno.test("the metadata view decodes what its projection keeps of a Service's JSON", async () => {
+  const { json, proto } = await pair<Service>("service", views.metadataOnly);
+  assert.deepEqual(projectMetadataOnly(proto), projectMetadataOnly(json as KubeObject));
   assert.equal(proto.spec, undefined);
 });
