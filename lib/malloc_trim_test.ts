@@ -5,7 +5,7 @@ import {
   openMallocTrim,
   startMallocTrim,
 } from "./malloc_trim.ts";
-import { FakeClock } from "./testing/fake_clock.ts";
+import { FakeClock } from "../tests/support/fake_clock.ts";
 
 Deno.test("openMallocTrim says why when no candidate opens", () => {
   const result = openMallocTrim(["/nonexistent/libc.so.6"]);

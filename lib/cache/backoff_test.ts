@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { FakeClock } from "../testing/fake_clock.ts";
+import { FakeClock } from "../../tests/support/fake_clock.ts";
 import { Backoff } from "./backoff.ts";
 
 Deno.test("Backoff.next() doubles from 800 ms to the 30 s cap without jitter", () => {

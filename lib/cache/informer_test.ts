@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { Resources } from "../kube/resource.ts";
 import type { KubeObject } from "../kube/types.ts";
-import { FakeClock } from "../testing/fake_clock.ts";
-import { ScriptedClient } from "../testing/scripted_client.ts";
+import { FakeClock } from "../../tests/support/fake_clock.ts";
+import { ScriptedClient } from "../../tests/support/scripted_client.ts";
 import { fieldIndexer, namespaceIndexer } from "./indexers.ts";
 import { CacheSyncTimeoutError, Informer } from "./informer.ts";
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import type { KubeObject } from "../kube/types.ts";
-import { FakeClock } from "../testing/fake_clock.ts";
+import { FakeClock } from "../../tests/support/fake_clock.ts";
 import { MutationCache } from "./mutation_cache.ts";
 import { IndexedStore } from "./store.ts";
 

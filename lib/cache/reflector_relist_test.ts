@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { Resources } from "../kube/resource.ts";
-import { ScriptedClient } from "../testing/scripted_client.ts";
+import { ScriptedClient } from "../../tests/support/scripted_client.ts";
 import { Reflector } from "./reflector.ts";
 import { IndexedStore } from "./store.ts";
 import { ApiError, TransportError } from "../kube/errors.ts";
@@ -14,7 +14,7 @@ import {
   obj,
   page,
   until,
-} from "../testing/reflector_harness.ts";
+} from "../../tests/support/reflector_harness.ts";
 
 Deno.test("Reflector backs off before relisting when a 410 follows a list at once", async () => {
   const h = harness();

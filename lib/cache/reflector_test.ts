@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { TransportError } from "../kube/errors.ts";
-import type { ScriptedClient } from "../testing/scripted_client.ts";
+import type { ScriptedClient } from "../../tests/support/scripted_client.ts";
 import {
   added,
   bookmark,
@@ -11,7 +11,7 @@ import {
   obj,
   page,
   until,
-} from "../testing/reflector_harness.ts";
+} from "../../tests/support/reflector_harness.ts";
 
 Deno.test("Reflector lists page by page, then watches from the list's resourceVersion", async () => {
   const h = harness({ pageSize: 2 });

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import type { EventHandler } from "../cache/reflector.ts";
 import { IndexedStore } from "../cache/store.ts";
 import type { KubeObject } from "../kube/types.ts";
-import { FakeClock, flushMicrotasks } from "../testing/fake_clock.ts";
+import { FakeClock, flushMicrotasks } from "../../tests/support/fake_clock.ts";
 import { byControllerOwner } from "./builder.ts";
 import { Controller, type Source } from "./controller.ts";
 import { type ReconcileRequest, TerminalError } from "./reconciler.ts";

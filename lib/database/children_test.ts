@@ -11,7 +11,7 @@ const projectMetadataOnly = newProjections().metadataOnly;
 import { desiredSecret, PASSWORD_MASK, readPassword } from "./secret.ts";
 import { desiredClientService } from "./services.ts";
 import type { Database } from "./types.ts";
-import { sampleDatabase } from "../testing/database_fixture.ts";
+import { sampleDatabase } from "../../tests/support/database_fixture.ts";
 
 const db = sampleDatabase();
 

@@ -9,7 +9,7 @@ const projectStatefulSet = newProjections().statefulSet;
 import { desiredSecret, PASSWORD_MASK, readPassword } from "./secret.ts";
 import { existingClaimStorage } from "./statefulset.ts";
 import type { Database } from "./types.ts";
-import { sampleDatabase } from "../testing/database_fixture.ts";
+import { sampleDatabase } from "../../tests/support/database_fixture.ts";
 
 const db = sampleDatabase({ storage: { size: "10Gi" } });
 

@@ -13,7 +13,7 @@ import { desiredSecret } from "./secret.ts";
 import { desiredStatefulSet } from "./statefulset.ts";
 import type { Database } from "./types.ts";
 import type { KubeObject, ObjectMeta } from "../kube/types.ts";
-import { sampleDatabase } from "../testing/database_fixture.ts";
+import { sampleDatabase } from "../../tests/support/database_fixture.ts";
 
 const interning = new Interning();
 const projections = newProjections(interning);

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
-import { FakeClock } from "../testing/fake_clock.ts";
+import { FakeClock } from "../../tests/support/fake_clock.ts";
 import { ApiError, TransportError } from "./errors.ts";
-import { FakeApiServer } from "./fake_api_server.ts";
+import { FakeApiServer } from "../../tests/support/fake_api_server.ts";
 import {
   type HttpCall,
   HttpTransport,

@@ -8,8 +8,13 @@ import {
 } from "./kube_protobuf.ts";
 import { type MessageSchema, ProtobufError } from "./protobuf.ts";
 import type { KubeObject, WatchEvent } from "./types.ts";
-import { bytesField, envelope, messageField, stringField } from "../testing/protobuf_encoder.ts";
-import { decodeThroughOneBuffer } from "../testing/reused_buffer.ts";
+import {
+  bytesField,
+  envelope,
+  messageField,
+  stringField,
+} from "../../tests/support/protobuf_encoder.ts";
+import { decodeThroughOneBuffer } from "../../tests/support/reused_buffer.ts";
 
 const testdata = new URL("./testdata/", import.meta.url);
 const NAME_ONLY: MessageSchema = {

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { KubeconfigError } from "./errors.ts";
 import { type ConnectionConfig, loadKubeconfig } from "./kubeconfig.ts";
-import { FakeClock } from "../testing/fake_clock.ts";
+import { FakeClock } from "../../tests/support/fake_clock.ts";
 
 const CA = "-----BEGIN CERTIFICATE-----\nY2E=\n-----END CERTIFICATE-----\n";
 const CERT = "-----BEGIN CERTIFICATE-----\nY2VydA==\n-----END CERTIFICATE-----\n";

@@ -12,7 +12,7 @@ import {
   messageField,
   stringField,
   varint,
-} from "../testing/protobuf_encoder.ts";
+} from "../../tests/support/protobuf_encoder.ts";
 
 const bytes = (...fields: number[][]) => new Uint8Array(fields.flat());
 

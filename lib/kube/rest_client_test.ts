@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
-import { FakeClock } from "../testing/fake_clock.ts";
+import { FakeClock } from "../../tests/support/fake_clock.ts";
 import { ApiError, isGone, isNotFound, TransportError } from "./errors.ts";
-import { FakeApiServer, type Reply } from "./fake_api_server.ts";
+import { FakeApiServer, type Reply } from "../../tests/support/fake_api_server.ts";
 import { Resources } from "./resource.ts";
 import { RestClient } from "./rest_client.ts";
 import type { KubeObject, WatchEvent } from "./types.ts";

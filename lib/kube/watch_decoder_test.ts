@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { JsonWatchDecoder, parseWatchEvent } from "./watch_decoder.ts";
 import type { KubeObject, WatchEvent } from "./types.ts";
-import { decodeThroughOneBuffer } from "../testing/reused_buffer.ts";
+import { decodeThroughOneBuffer } from "../../tests/support/reused_buffer.ts";
 
 const encode = (text: string) => new TextEncoder().encode(text);
 

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { MemoryLeases } from "../testing/memory_leases.ts";
+import { MemoryLeases } from "../../tests/support/memory_leases.ts";
 import type { LeaderElectorOptions } from "./elector_options.ts";
 import { LeaderElector } from "./leader_elector.ts";
 

@@ -2,8 +2,8 @@ import assert from "node:assert/strict";
 import type { Lease } from "kubernetes-types/coordination/v1.d.ts";
 import type { Clock } from "../clock.ts";
 import { TransportError } from "../kube/errors.ts";
-import { FakeClock, flushMicrotasks } from "../testing/fake_clock.ts";
-import { type MemoryLeaseClient, MemoryLeases } from "../testing/memory_leases.ts";
+import { FakeClock, flushMicrotasks } from "../../tests/support/fake_clock.ts";
+import { type MemoryLeaseClient, MemoryLeases } from "../../tests/support/memory_leases.ts";
 import { type LeaderElectorOptions, LeadershipLostError } from "./elector_options.ts";
 import { LeaderElector } from "./leader_elector.ts";
 

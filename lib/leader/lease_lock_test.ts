@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { isAlreadyExists, isConflict, isNotFound } from "../kube/errors.ts";
-import { MemoryLeases } from "../testing/memory_leases.ts";
+import { MemoryLeases } from "../../tests/support/memory_leases.ts";
 import {
   formatMicroTime,
   type LeaderElectionRecord,

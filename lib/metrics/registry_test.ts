@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { FakeClock } from "../testing/fake_clock.ts";
+import { FakeClock } from "../../tests/support/fake_clock.ts";
 import { FifoWorkQueue } from "../queue/work_queue.ts";
 import { RECONCILE_BUCKETS, RECONCILE_RESULTS } from "./names.ts";
 import { PgopMetrics } from "./registry.ts";

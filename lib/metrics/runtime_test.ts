@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import type { Clock, Timer } from "../clock.ts";
-import { FakeClock } from "../testing/fake_clock.ts";
+import { FakeClock } from "../../tests/support/fake_clock.ts";
 import { EventLoopLagProbe, LAG_PROBE_INTERVAL_MS } from "./runtime.ts";
 
 /** A FakeClock whose timers fire `skewMs` after they were due, as on a busy loop. */

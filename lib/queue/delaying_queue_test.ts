@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { FakeClock } from "../testing/fake_clock.ts";
+import { FakeClock } from "../../tests/support/fake_clock.ts";
 import { DelayingQueue } from "./delaying_queue.ts";
 import type { WorkQueueMetrics } from "./work_queue.ts";
 

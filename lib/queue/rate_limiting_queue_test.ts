@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { FakeClock } from "../testing/fake_clock.ts";
+import { FakeClock } from "../../tests/support/fake_clock.ts";
 import { ItemExponentialFailureRateLimiter } from "./rate_limiters.ts";
 import { RateLimitingQueue } from "./rate_limiting_queue.ts";
 

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { FakeClock, flushMicrotasks } from "../testing/fake_clock.ts";
+import { FakeClock, flushMicrotasks } from "../../tests/support/fake_clock.ts";
 import {
   FifoWorkQueue,
   type WorkQueueMetrics,

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { ConnectionConfig } from "./kubeconfig.ts";
+import type { ConnectionConfig } from "../../lib/kube/kubeconfig.ts";
 
 /** A request as the server saw it. */
 export interface RecordedRequest {

@@ -7,15 +7,15 @@
  * @module
  */
 import type { Lease } from "kubernetes-types/coordination/v1.d.ts";
-import { ApiError } from "../kube/errors.ts";
-import { type Resource, resourcePath, Resources } from "../kube/resource.ts";
+import { ApiError } from "../../lib/kube/errors.ts";
+import { type Resource, resourcePath, Resources } from "../../lib/kube/resource.ts";
 import type {
   KubeClient,
   KubeObject,
   ListPage,
   RequestOptions,
   WatchEvent,
-} from "../kube/types.ts";
+} from "../../lib/kube/types.ts";
 
 /** The requests {@link MemoryLeaseClient} serves. */
 export type LeaseVerb = "get" | "create" | "update";

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { Database, DatabaseSpec } from "../database/types.ts";
+import type { Database, DatabaseSpec } from "../../lib/database/types.ts";
 
 /** Database "db" in namespace "ns" with uid "uid-1"; `spec` overrides fields of the spec. */
 export function sampleDatabase(spec: Partial<DatabaseSpec> = {}): Database {

@@ -4,14 +4,14 @@
  *
  * @module
  */
-import { ApiError } from "../kube/errors.ts";
-import { Resources } from "../kube/resource.ts";
-import type { KubeObject, ListPage, WatchEvent } from "../kube/types.ts";
+import { ApiError } from "../../lib/kube/errors.ts";
+import { Resources } from "../../lib/kube/resource.ts";
+import type { KubeObject, ListPage, WatchEvent } from "../../lib/kube/types.ts";
 import { FakeClock } from "./fake_clock.ts";
 import { ScriptedClient } from "./scripted_client.ts";
-import { Reflector, type ReflectorOptions } from "../cache/reflector.ts";
-import { INITIAL_EVENTS_END_ANNOTATION } from "../cache/reflector_state.ts";
-import { IndexedStore } from "../cache/store.ts";
+import { Reflector, type ReflectorOptions } from "../../lib/cache/reflector.ts";
+import { INITIAL_EVENTS_END_ANNOTATION } from "../../lib/cache/reflector_state.ts";
+import { IndexedStore } from "../../lib/cache/store.ts";
 
 export const obj = (name: string, rv: string): KubeObject => ({
   apiVersion: "database.example.com/v1",

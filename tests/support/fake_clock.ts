@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { type Clock, sleepWith, type Timer } from "../clock.ts";
+import { type Clock, sleepWith, type Timer } from "../../lib/clock.ts";
 
 interface Pending {
   readonly at: number;

@@ -7,10 +7,16 @@
  * @module
  */
 import { ApiException, type KubeConfig, KubernetesObjectApi } from "@kubernetes/client-node";
-import { ApiError, KubeconfigError, TransportError } from "./errors.ts";
-import { apiVersionOf, type Resource, resourcePath } from "./resource.ts";
-import { parseStatus } from "./status_body.ts";
-import type { KubeClient, KubeObject, ListOptions, ListPage, RequestOptions } from "./types.ts";
+import { ApiError, KubeconfigError, TransportError } from "../../lib/kube/errors.ts";
+import { apiVersionOf, type Resource, resourcePath } from "../../lib/kube/resource.ts";
+import { parseStatus } from "../../lib/kube/status_body.ts";
+import type {
+  KubeClient,
+  KubeObject,
+  ListOptions,
+  ListPage,
+  RequestOptions,
+} from "../../lib/kube/types.ts";
 
 /** The part of {@link KubeClient} that {@link ClientNodeReader} offers. */
 export type KubeReader = Pick<KubeClient, "list" | "get">;

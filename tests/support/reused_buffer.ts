@@ -5,8 +5,8 @@
  *
  * @module
  */
-import type { KubeObject, WatchEvent } from "../kube/types.ts";
-import type { WatchBodyDecoder } from "../kube/watch_decoder.ts";
+import type { KubeObject, WatchEvent } from "../../lib/kube/types.ts";
+import type { WatchBodyDecoder } from "../../lib/kube/watch_decoder.ts";
 
 /** Pushes `chunks` to `decoder` through one reused buffer, then ends it; returns the events. */
 export function decodeThroughOneBuffer<T extends KubeObject>(

@@ -12,7 +12,7 @@
  *
  * @module
  */
-import type { Resource } from "../kube/resource.ts";
+import type { Resource } from "../../lib/kube/resource.ts";
 import type {
   KubeClient,
   KubeObject,
@@ -20,7 +20,7 @@ import type {
   ListPage,
   WatchEvent,
   WatchOptions,
-} from "../kube/types.ts";
+} from "../../lib/kube/types.ts";
 
 /** One scripted watch stream: its events, then how it finishes. */
 export interface WatchScript {

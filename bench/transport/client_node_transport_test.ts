@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { KubeConfig } from "@kubernetes/client-node";
 import { ClientNodeReader } from "./client_node_transport.ts";
-import { isNotFound, KubeconfigError } from "./errors.ts";
-import { FakeApiServer } from "./fake_api_server.ts";
-import { Resources } from "./resource.ts";
+import { isNotFound, KubeconfigError } from "../../lib/kube/errors.ts";
+import { FakeApiServer } from "../../tests/support/fake_api_server.ts";
+import { Resources } from "../../lib/kube/resource.ts";
 
 const discovery = {
   kind: "APIResourceList",
