@@ -14,7 +14,7 @@
 import { parseArgs } from "node:util";
 import process from "node:process";
 import { KubeConfig } from "@kubernetes/client-node";
-import { ClientNodeReader } from "../lib/kube/client_node_transport.ts";
+import { ClientNodeReader } from "./transport/client_node_transport.ts";
 import { Resources } from "../lib/kube/resource.ts";
 import type { KubeObject, ListOptions, ListPage, RequestOptions } from "../lib/kube/types.ts";
 import { withCluster } from "../tests/support/cluster.ts";

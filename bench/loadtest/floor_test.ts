@@ -2,8 +2,8 @@ import assert from "node:assert/strict";
 import type { Database } from "../../lib/database/types.ts";
 import type { Resource } from "../../lib/kube/resource.ts";
 import type { KubeClient, KubeObject } from "../../lib/kube/types.ts";
-import { flushMicrotasks } from "../../lib/testing/fake_clock.ts";
-import { ScriptedClient } from "../../lib/testing/scripted_client.ts";
+import { flushMicrotasks } from "../../tests/support/fake_clock.ts";
+import { ScriptedClient } from "../../tests/support/scripted_client.ts";
 import { FloorWriter } from "./floor.ts";
 
 const db: Database = {

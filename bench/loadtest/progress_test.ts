@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { FakeClock } from "../../lib/testing/fake_clock.ts";
+import { FakeClock } from "../../tests/support/fake_clock.ts";
 import { formatProgress, ProgressDisplay, readyRate } from "./progress.ts";
 
 Deno.test("formatProgress() draws Ready, reconciled and created in the bar with rate and ETA", () => {

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { FakeClock, flushMicrotasks } from "../../lib/testing/fake_clock.ts";
+import { FakeClock, flushMicrotasks } from "../../tests/support/fake_clock.ts";
 import { Sampler } from "./sampler.ts";
 
 Deno.test("Sampler takes a point at start, every interval, and at stop", async () => {

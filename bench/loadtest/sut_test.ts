@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { FakeClock } from "../../lib/testing/fake_clock.ts";
+import { FakeClock } from "../../tests/support/fake_clock.ts";
 import { parsePromText } from "./prom_text.ts";
 import { sampleFromPgopMetrics, statsFromPgopMetrics, timedStop } from "./sut.ts";
 

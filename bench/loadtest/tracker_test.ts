@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import type { Database } from "../../lib/database/types.ts";
 import type { KubeObject } from "../../lib/kube/types.ts";
-import { ScriptedClient } from "../../lib/testing/scripted_client.ts";
+import { ScriptedClient } from "../../tests/support/scripted_client.ts";
 import { WatchFailedError } from "./list_watch.ts";
 import { ReadyTracker } from "./tracker.ts";
 

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { FakeClock } from "../../lib/testing/fake_clock.ts";
+import { FakeClock } from "../../tests/support/fake_clock.ts";
 import { waitForReady } from "./wait_ready.ts";
 
 function fakeTracker(ready: { n: number; firstStatus?: number }) {
