@@ -9,7 +9,7 @@
  * @module
  */
 import type { ConnectionConfig } from "../../lib/kube/kubeconfig.ts";
-import { parsePromText } from "./prom_text.ts";
+import { parsePromText } from "../../tests/support/prometheus_text.ts";
 import type { RequestCounts } from "./request_counts.ts";
 
 /** The resources a Database run writes. */

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { type Sample, sumSamples } from "./prom_text.ts";
+import { type Sample, sumSamples } from "../../tests/support/prometheus_text.ts";
 
 /** Counts keyed `"<verb> <resource>"`, e.g. `"create secrets"`, `"apply databases.database.example.com"`. */
 export type RequestCounts = Readonly<Record<string, number>>;

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { parsePromText } from "./prom_text.ts";
+import { parsePromText } from "../../tests/support/prometheus_text.ts";
 import { countsFromMetrics, diffCounts, RequestCounter, totals } from "./request_counts.ts";
 
 Deno.test("RequestCounter counts by verb and resource and snapshots a copy", () => {

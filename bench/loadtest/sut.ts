@@ -6,7 +6,12 @@
  * @module
  */
 import { type Clock, realClock, type Timer } from "../../lib/clock.ts";
-import { histogramQuantile, type Sample, sumBy, sumSamples } from "./prom_text.ts";
+import {
+  histogramQuantile,
+  type Sample,
+  sumBy,
+  sumSamples,
+} from "../../tests/support/prometheus_text.ts";
 import type { RequestCounts } from "./request_counts.ts";
 
 /** One point of the time series. */

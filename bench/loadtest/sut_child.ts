@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { freePorts } from "../../tests/support/ports.ts";
 import { type CpuProfile, InspectorProfiler } from "./cpu_profile.ts";
-import { parsePromText, type Sample } from "./prom_text.ts";
+import { parsePromText, type Sample } from "../../tests/support/prometheus_text.ts";
 import { countsFromMetrics } from "./request_counts.ts";
 import {
   keepPgopMetric,

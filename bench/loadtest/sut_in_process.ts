@@ -12,7 +12,7 @@ import { RestClient } from "../../lib/kube/rest_client.ts";
 import { configureLogging } from "../../lib/log.ts";
 import { PgopMetrics } from "../../lib/metrics/registry.ts";
 import { newOperator } from "../../lib/operator.ts";
-import { parsePromText } from "./prom_text.ts";
+import { parsePromText } from "../../tests/support/prometheus_text.ts";
 import { RequestCounter } from "./request_counts.ts";
 import {
   keepPgopMetric,

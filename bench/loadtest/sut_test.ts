@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { FakeClock } from "../../tests/support/fake_clock.ts";
-import { parsePromText } from "./prom_text.ts";
+import { parsePromText } from "../../tests/support/prometheus_text.ts";
 import { sampleFromPgopMetrics, statsFromPgopMetrics, timedStop } from "./sut.ts";
 
 Deno.test("timedStop() reports the time a stop took", async () => {

@@ -1,5 +1,13 @@
 import assert from "node:assert/strict";
-import { histogramQuantile, parsePromText, sumBy, sumSamples } from "./prom_text.ts";
+import {
+  histogramQuantile,
+  parseExposition,
+  parsePromText,
+  samplesOf,
+  sumBy,
+  sumSamples,
+  valueOf,
+} from "./prometheus_text.ts";
 
 const TEXT = `# HELP rest_client_requests_total Number of HTTP requests.
 # TYPE rest_client_requests_total counter
@@ -65,4 +73,13 @@ Deno.test("histogramQuantile() interpolates within buckets summed over labels", 
 Deno.test("histogramQuantile() reports an answer in +Inf as the highest finite bound", () => {
   const samples = parsePromText(`x_bucket{le="1"} 1\nx_bucket{le="+Inf"} 10\n`);
   assert.equal(histogramQuantile(samples, "x", 0.99), 1);
+});
+
+Deno.test("parseExposition() reads the types; samplesOf() and valueOf() filter by labels", () => {
+  const scrape = parseExposition(TEXT);
+  assert.equal(scrape.types.get("rest_client_requests_total"), "counter");
+  assert.equal(samplesOf(scrape, "h_bucket", { result: "error" }).length, 3);
+  assert.equal(valueOf(scrape, "rest_client_requests_total", { method: "create" }), 12);
+  assert.equal(valueOf(scrape, "missing"), undefined);
+  assert.throws(() => parseExposition('x{a="b"} notanumber'), SyntaxError);
 });
