@@ -15,6 +15,7 @@
  * | a child changed by another manager | 1 read of it, apply if pgop's fields differ | success             |
  * | invalid spec                       | status (InvalidSpec), Warning event   | terminal (until the spec changes) |
  * | child name taken by a foreign object | status (ChildConflict), Warning event | requeue after 30 s            |
+ * | storage growth refused by the API server | status (Degraded, StorageResizeFailed), Warning event once | success |
  * | API error                          | status (Degraded) if it changed      | error (retried with backoff)  |
  *
  * @module
@@ -111,6 +112,7 @@ export class DatabaseReconciler implements Reconciler {
     }
 
     let statefulSet: StatefulSet | undefined;
+    let storage: string | undefined;
     const round: Round = { db, signal };
     try {
       const cached = this.#o.caches.statefulSets.get(
@@ -126,7 +128,7 @@ export class DatabaseReconciler implements Reconciler {
         plans.filter((p) => p.resource === Resources.statefulSets),
       );
       statefulSet = child as StatefulSet | undefined;
-      if (statefulSet) await this.#volumes.grow(db, statefulSet, signal);
+      if (statefulSet) storage = await this.#volumes.grow(db, statefulSet, signal);
     } catch (error) {
       if (signal.aborted) throw error;
       // Deleted meanwhile; the cache has not caught up yet. Nothing to do.
@@ -144,10 +146,21 @@ export class DatabaseReconciler implements Reconciler {
       const current = this.#o.caches.statefulSets.get(
         `${db.metadata?.namespace}/${statefulSetName(db)}`,
       );
-      await this.#writeStatus(db, { statefulSet: current, error: message }, signal).catch(() => {});
+      try {
+        await this.#writeStatus(db, { statefulSet: current, error: message }, signal);
+      } catch (statusError) {
+        // The reconcile error is what is retried; the status write's own failure goes with it.
+        throw new AggregateError(
+          [error, statusError],
+          `${message}; and the Degraded status could not be written: ${
+            statusError instanceof Error ? statusError.message : String(statusError)
+          }`,
+          { cause: error },
+        );
+      }
       throw error;
     }
-    await this.#writeStatus(db, { statefulSet }, signal);
+    await this.#writeStatus(db, { statefulSet, storage }, signal);
   }
 
   /**

@@ -29,6 +29,8 @@ export const REASONS = {
   invalidSpec: "InvalidSpec",
   /** A child's name is taken by an object the Database does not control. */
   childConflict: "ChildConflict",
+  /** The API server refused to grow a volume (the storage class cannot expand, …). */
+  storageResizeFailed: "StorageResizeFailed",
   /** The last reconcile failed (transient: it is retried). */
   reconcileError: "ReconcileError",
   /** Degraded is False. */
@@ -48,6 +50,8 @@ export interface Observed {
   readonly conflict?: string;
   /** A transient failure of this round (an apply that failed); sets Degraded only. */
   readonly error?: string;
+  /** Why a volume could not grow (refused, not retried until the size changes); sets Degraded only. */
+  readonly storage?: string;
 }
 
 const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
@@ -128,6 +132,8 @@ export function computeStatus(db: Database, observed: Observed, now: string): Da
   }
   if (phase !== "Failed" && observed.error !== undefined) {
     degraded = ["True", REASONS.reconcileError, observed.error];
+  } else if (phase !== "Failed" && observed.storage !== undefined) {
+    degraded = ["True", REASONS.storageResizeFailed, observed.storage];
   }
 
   const previous = db.status?.conditions ?? [];
