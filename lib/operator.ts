@@ -9,7 +9,7 @@ import { getLogger } from "@logtape/logtape";
 import type { InformerLike } from "./cache/multi_namespace_informer.ts";
 import type { Config } from "./config.ts";
 import { Manager } from "./controller/manager.ts";
-import { databaseController } from "./database/controller.ts";
+import { databaseController, type DatabaseInformers } from "./database/controller.ts";
 import type { Database } from "./database/types.ts";
 import type { KubeClient } from "./kube/types.ts";
 import { FencedClient } from "./leader/fenced_client.ts";
@@ -35,6 +35,8 @@ export interface Operator {
   readonly manager: Manager;
   /** The Database cache. */
   readonly databases: InformerLike<Database>;
+  /** Every cache of the Database controller. */
+  readonly caches: DatabaseInformers;
   /** The HTTP servers (metrics and health), none when not serving. */
   readonly servers: readonly HttpRunnable[];
 }
@@ -88,12 +90,12 @@ export function newOperator({ client, config, metrics, serve = true }: OperatorO
   // With leader election every write is fenced: a replica that cannot be sure it
   // still holds the Lease (it lost it, or was paused past its renew deadline) sends nothing.
   const writer = elector ? new FencedClient(client, () => elector.holdsLease()) : client;
-  const databases = databaseController(mgr, { writer, config, metrics });
+  const caches = databaseController(mgr, { writer, config, metrics });
 
   mgr.add({ run: (signal) => Promise.resolve(metrics.startRuntimeProbes(signal)) });
   const servers = serve ? [metricsServer(config, metrics, mgr)] : [];
   for (const server of servers) mgr.add(server);
-  return { manager: mgr, databases, servers };
+  return { manager: mgr, databases: caches.databases, caches, servers };
 }
 
 /** Runs pgop until `signal` aborts. */

@@ -13,6 +13,7 @@ import {
   installCrd,
   startPgop,
 } from "./support/pgop.ts";
+import { settled } from "./support/settled.ts";
 import { waitUntil } from "./support/wait.ts";
 
 async function getJson(cluster: Parameters<typeof installCrd>[0], args: string[]) {
@@ -67,9 +68,13 @@ Deno.test("Database: children, status, zero writes when idle, stable password, r
         "an idle pgop makes no request, and a restarted one makes no write",
         async () => {
           const before = pgop.requests.length;
-          await new Promise((r) => setTimeout(r, 2000));
+          const version = await settled(pgop, cluster, "databases", "default/test-db-1");
           const idle = pgop.requests.slice(before).filter((r) => r.verb !== "watch");
-          assert.deepEqual(idle, []);
+          assert.deepEqual(
+            idle,
+            [],
+            `requests until the Database watch delivered ${version} and the queue was idle`,
+          );
           await pgop.stop();
           pgop = await startPgop(cluster);
           await waitUntil("caches synced", () => pgop.operator.manager.synced);
@@ -78,8 +83,12 @@ Deno.test("Database: children, status, zero writes when idle, stable password, r
               /database_reconcile_total\{result="success"\} [1-9]/.test(t)
             );
           await waitUntil("a reconcile after restart", reconciled);
-          await new Promise((r) => setTimeout(r, 1000));
-          assert.deepEqual(pgop.writes(), []);
+          const seen = await settled(pgop, cluster, "statefulSets", "default/test-db-1");
+          assert.deepEqual(
+            pgop.writes(),
+            [],
+            `writes until the StatefulSet watch delivered ${seen} and the queue was idle`,
+          );
           assert.equal(await password(), original);
         },
       );
@@ -114,10 +123,14 @@ Deno.test("Database: children, status, zero writes when idle, stable password, r
         });
         // Put back once: the other managers' field sets no longer hold pgop's fields,
         // and pgop goes back to answering from its cache.
-        await new Promise((r) => setTimeout(r, 1000));
+        await settled(pgop, cluster, "statefulSets", "default/test-db-1");
         const before = pgop.requests.length;
-        await new Promise((r) => setTimeout(r, 1500));
-        assert.deepEqual(pgop.requests.slice(before).filter((r) => r.verb !== "watch"), []);
+        const version = await settled(pgop, cluster, "statefulSets", "default/test-db-1");
+        assert.deepEqual(
+          pgop.requests.slice(before).filter((r) => r.verb !== "watch"),
+          [],
+          `requests until the StatefulSet watch delivered ${version} and the queue was idle`,
+        );
       });
 
       await t.step("the password survives a deleted and recreated StatefulSet", async () => {

@@ -16,6 +16,7 @@ import {
   installCrd,
   startPgop,
 } from "./support/pgop.ts";
+import { queueIdle, settled } from "./support/settled.ts";
 import { waitUntil } from "./support/wait.ts";
 
 type Case = [what: string, object: Record<string, unknown>, message: RegExp];
@@ -240,9 +241,14 @@ Deno.test("bad input: refused by the API server, or InvalidSpec without a retry 
             /database_reconcile_total\{result="terminal"\} (\d+)/.exec(await pgop.metrics.text())
               ?.[1],
           );
+        await waitUntil("pgop's queue idle", () => queueIdle(pgop));
         const before = await reconciles();
-        await new Promise((r) => setTimeout(r, 2000));
-        assert.equal(await reconciles(), before);
+        const version = await settled(pgop, cluster, "databases", `default/${stored[0]}`);
+        assert.equal(
+          await reconciles(),
+          before,
+          `terminal reconciles until the Database watch delivered ${version} and the queue was idle`,
+        );
         assert.ok(before <= stored.length * 2, `terminal reconciles: ${before}`);
       } finally {
         await pgop.stop();

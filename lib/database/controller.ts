@@ -144,14 +144,22 @@ export interface DatabaseControllerOptions {
   readonly metrics: PgopMetrics;
 }
 
+/** The caches of the Database controller. */
+export interface DatabaseInformers {
+  readonly databases: InformerLike<Database>;
+  readonly statefulSets: InformerLike<StatefulSet>;
+  readonly services: InformerLike<Service>;
+  readonly secrets: InformerLike<Secret>;
+}
+
 /**
  * Sets up the Database controller on `mgr`: For(Database).Owns(StatefulSet,
- * Service, Secret). Returns the Database cache.
+ * Service, Secret). Returns its caches.
  */
 export function databaseController(
   mgr: Manager,
   { writer, config, metrics }: DatabaseControllerOptions,
-): InformerLike<Database> {
+): DatabaseInformers {
   const declared = databaseCaches();
   const databases = mgr.cache(Resources.databases, declared.databases);
   const statefulSets = mgr.cache(Resources.statefulSets, declared.statefulSets);
@@ -188,5 +196,5 @@ export function databaseController(
       onReconcile: (outcome, seconds) => metrics.observeReconcile(outcome, seconds),
     })
     .complete(reconciler);
-  return databases;
+  return { databases, statefulSets, services, secrets };
 }

@@ -1,0 +1,74 @@
+/**
+ * An observed end of activity, for end-to-end tests that assert that pgop did
+ * nothing: instead of sleeping, a test marks an object, waits until pgop's
+ * cache has seen the mark (its watch delivered that resourceVersion, so every
+ * earlier change of that resource too) and its queue is idle (nothing
+ * waiting, nothing in flight), and then looks at what pgop did meanwhile.
+ *
+ * @module
+ */
+import type { DatabaseInformers } from "../../lib/database/controller.ts";
+import type { LocalCluster } from "./cluster.ts";
+import type { InProcessPgop } from "./pgop.ts";
+import { parseExposition, valueOf } from "./prometheus_text.ts";
+import { waitUntil } from "./wait.ts";
+
+/** `kubectl` resource names of the caches. */
+const KINDS: Record<keyof DatabaseInformers, string> = {
+  databases: "databases.database.example.com",
+  statefulSets: "statefulsets.apps",
+  services: "services",
+  secrets: "secrets",
+};
+
+let marks = 0;
+
+/** resourceVersions of etcd are integers; a later one is larger. */
+function atLeast(version: string | undefined, wanted: string): boolean {
+  return version !== undefined && version !== "" && BigInt(version) >= BigInt(wanted);
+}
+
+/** Whether pgop's Database queue is idle: nothing waiting, nothing being reconciled. */
+export async function queueIdle(pgop: InProcessPgop): Promise<boolean> {
+  const scrape = parseExposition(await pgop.metrics.text());
+  const labels = { name: "database" };
+  return valueOf(scrape, "workqueue_depth", labels) === 0 &&
+    valueOf(scrape, "workqueue_longest_running_processor_seconds", labels) === 0;
+}
+
+/**
+ * Annotates `cache`'s object `namespace/name` with a fresh mark (a change of
+ * metadata only, which pgop writes nothing for), waits until pgop's cache
+ * holds that resourceVersion or a later one and its queue is idle, and
+ * returns the resourceVersion: "pgop was idle after its watch delivered X".
+ */
+export async function settled(
+  pgop: InProcessPgop,
+  cluster: LocalCluster,
+  cache: keyof DatabaseInformers,
+  key: string,
+): Promise<string> {
+  const [namespace, name] = key.split("/");
+  const version = (await cluster.kubectl([
+    "annotate",
+    "--namespace",
+    namespace,
+    KINDS[cache],
+    name,
+    `test.pgop.example.com/mark=${++marks}`,
+    "--overwrite",
+    "-o",
+    "jsonpath={.metadata.resourceVersion}",
+  ])).trim();
+  const store = pgop.operator.caches[cache].store;
+  await waitUntil(
+    `pgop's ${cache} cache at resourceVersion ${version} or later`,
+    () => atLeast(store.get(key)?.metadata?.resourceVersion, version),
+    { timeoutMs: 30_000, intervalMs: 20 },
+  );
+  await waitUntil("pgop's queue idle", () => queueIdle(pgop), {
+    timeoutMs: 30_000,
+    intervalMs: 20,
+  });
+  return version;
+}
