@@ -12,15 +12,8 @@
  *
  * @module
  */
-import {
-  decodeMessage,
-  decodeText,
-  fieldRange,
-  type MessageSchema,
-  ProtobufError,
-  ProtoReader,
-  WIRE_LENGTH,
-} from "./protobuf.ts";
+import { decodeMessage, type MessageSchema } from "./protobuf.ts";
+import { decodeText, fieldRange, ProtobufError, ProtoReader, WIRE_LENGTH } from "./proto_reader.ts";
 import type { KubeObject, WatchEvent } from "./types.ts";
 import { EVENT_TYPES, type WatchBodyDecoder } from "./watch_decoder.ts";
 

@@ -1,11 +1,6 @@
 import assert from "node:assert/strict";
-import {
-  decodeMessage,
-  decodeText,
-  fieldRange,
-  type MessageSchema,
-  ProtobufError,
-} from "./protobuf.ts";
+import { decodeMessage, type MessageSchema } from "./protobuf.ts";
+import { decodeText, fieldRange, ProtobufError } from "./proto_reader.ts";
 import {
   bytesField,
   intField,
