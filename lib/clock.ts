@@ -64,3 +64,17 @@ export function sleepWith(clock: Clock, ms: number, signal?: AbortSignal): Promi
     signal?.addEventListener("abort", onAbort, { once: true });
   });
 }
+
+/** Sleeps on `clock`; false (instead of a rejection) when `signal` aborts first. */
+export async function sleepUnlessAborted(
+  clock: Clock,
+  ms: number,
+  signal: AbortSignal,
+): Promise<boolean> {
+  try {
+    await clock.sleep(ms, signal);
+    return true;
+  } catch {
+    return false;
+  }
+}

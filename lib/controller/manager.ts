@@ -54,7 +54,7 @@ export interface Election {
    * leadership ends, and resolves after `lead` settled and the lease was
    * released or lost. Resolves at once when `signal` aborts.
    */
-  campaign(signal: AbortSignal, lead: (leading: AbortSignal) => Promise<void>): Promise<void>;
+  run(signal: AbortSignal, lead: (leading: AbortSignal) => Promise<void>): Promise<void>;
 }
 
 /** Options of {@link Manager}. */
@@ -226,7 +226,7 @@ export class Manager {
     const { election } = this.#o;
     if (!election) return await lead(signal);
     while (!signal.aborted) {
-      await election.campaign(signal, lead);
+      await election.run(signal, lead);
       if (!signal.aborted) log.warn("Leadership lost; standing by with warm caches");
     }
   }

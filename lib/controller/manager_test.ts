@@ -51,7 +51,7 @@ Deno.test("Manager runs controllers only while elected, a fresh one per term", a
   const events: string[] = [];
   let terms = 0;
   const election: Election = {
-    campaign: async (signal, lead) => {
+    run: async (signal, lead) => {
       terms++;
       // Two short terms, then leadership until the manager stops.
       const leading = new AbortController();

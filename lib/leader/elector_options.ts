@@ -35,6 +35,9 @@ export interface LeaderMetrics {
   leaderOff(name: string): void;
 }
 
+/** What leads while leadership lasts: `signal` aborts when it ends. */
+export type Lead = (signal: AbortSignal) => void | Promise<void>;
+
 /** Options of {@link LeaderElector}. */
 export interface LeaderElectorOptions {
   readonly client: KubeClient;
@@ -61,7 +64,7 @@ export interface LeaderElectorOptions {
    * lease is released, and `run()` resolves, only once it has (its rejection
    * is logged). Default: nothing.
    */
-  readonly onStartedLeading?: (signal: AbortSignal) => void | Promise<void>;
+  readonly onStartedLeading?: Lead;
   /** Called once after each start of leading, right after its signal aborted. Default: nothing. */
   readonly onStoppedLeading?: () => void;
   /** Called when a new non-empty holder (this process included) is observed. */

@@ -11,10 +11,11 @@
  *
  * @module
  */
-import type { Clock } from "../clock.ts";
+import { sleepUnlessAborted } from "../clock.ts";
 import { isConflict, isNotFound } from "../kube/errors.ts";
 import {
   JITTER_FACTOR,
+  type Lead,
   type LeaderElectorOptions,
   type LeaderMetrics,
   LeadershipLostError,
@@ -22,38 +23,33 @@ import {
   resolveOptions,
 } from "./elector_options.ts";
 import {
-  formatMicroTime,
+  claimRecord,
   type LeaderElectionRecord,
   LeaseLock,
   type ObservedLease,
-  sameRecord,
+  releasedRecord,
 } from "./lease_lock.ts";
+import { LeaseObservation } from "./lease_observation.ts";
 
-/**
- * Campaigns for a Lease and leads while it holds it. The constructor does no
- * I/O; {@link run} does the work.
- */
+/** Campaigns for a Lease and leads while it holds it; {@link run} does the work, not the constructor. */
 export class LeaderElector {
   readonly #lock: LeaseLock;
   readonly #o: ResolvedOptions;
   readonly #metrics: LeaderMetrics | undefined;
   readonly #onNewLeader: ((identity: string) => void) | undefined;
-  #observed: ObservedLease | undefined;
-  /** Monotonic time at which #observed's record last changed (or we wrote it). */
-  #observedTime = 0;
+  readonly #lease: LeaseObservation;
   /** Monotonic time at which the last successful acquire or renew request was sent. */
   #renewedAt = 0;
   #reportedLeader = "";
   #leadership: AbortController | undefined;
   #running = false;
-  /** What leads during the current `campaign()`; else `onStartedLeading`. */
-  #leader: ((signal: AbortSignal) => void | Promise<void>) | undefined;
 
   /** @throws {RangeError} for empty names or identity, or durations out of order (see the options) */
   constructor(options: LeaderElectorOptions) {
     const o = resolveOptions(options);
     this.#lock = new LeaseLock(options.client, { namespace: o.namespace, name: o.name });
     this.#o = o;
+    this.#lease = new LeaseObservation(o.clock);
     this.#metrics = options.metrics;
     this.#onNewLeader = options.onNewLeader;
   }
@@ -100,7 +96,7 @@ export class LeaderElector {
 
   /** The holder last observed in the Lease; "" when none (or not read yet). */
   getLeader(): string {
-    return this.#observed?.record.holderIdentity ?? "";
+    return this.#lease.holder;
   }
 
   /**
@@ -110,10 +106,11 @@ export class LeaderElector {
    * `signal` aborts. Resolves when leadership has ended and the lease was
    * released (with `releaseOnCancel`), or when `signal` aborted while a
    * candidate; API errors are logged and retried, never thrown. Call again to
-   * stand again.
+   * stand again. `lead`, when given, leads this term in place of
+   * `onStartedLeading` (the manager's `Election`: one elector serves every term).
    * @throws {Error} (rejects) only when this elector is already running
    */
-  async run(signal: AbortSignal): Promise<void> {
+  async run(signal: AbortSignal, lead: Lead = this.#o.onStartedLeading): Promise<void> {
     if (this.#running) {
       throw new Error(`LeaderElector for "${this.#lock.describe()}" is already running`);
     }
@@ -121,30 +118,10 @@ export class LeaderElector {
     try {
       this.#metrics?.leaderOff(this.#o.name);
       if (!(await this.#acquire(signal))) return;
-      if (!signal.aborted) await this.#lead(signal);
+      if (!signal.aborted) await this.#lead(signal, lead);
       else if (this.#o.releaseOnCancel) await this.#release();
     } finally {
       this.#running = false;
-    }
-  }
-
-  /**
-   * {@link run} with `lead` in place of `onStartedLeading` for this term: the
-   * manager's `Election`, so that one elector, built once, serves every term.
-   * @throws {Error} (rejects) only when this elector is already running
-   */
-  async campaign(
-    signal: AbortSignal,
-    lead: (leading: AbortSignal) => Promise<void>,
-  ): Promise<void> {
-    if (this.#running) {
-      throw new Error(`LeaderElector for "${this.#lock.describe()}" is already running`);
-    }
-    this.#leader = lead;
-    try {
-      await this.run(signal);
-    } finally {
-      this.#leader = undefined;
     }
   }
 
@@ -160,14 +137,14 @@ export class LeaderElector {
     }
   }
 
-  async #lead(signal: AbortSignal): Promise<void> {
+  async #lead(signal: AbortSignal, lead: Lead): Promise<void> {
     const leadership = new AbortController();
     this.#leadership = leadership;
     this.#metrics?.leaderOn(this.#o.name);
     this.#o.logger.info("Became leader of lease {lease} as {identity}", this.#props());
     let started: Promise<unknown>;
     try {
-      started = Promise.resolve((this.#leader ?? this.#o.onStartedLeading)(leadership.signal));
+      started = Promise.resolve(lead(leadership.signal));
     } catch (error) {
       started = Promise.reject(error);
     }
@@ -222,9 +199,9 @@ export class LeaderElector {
 
   /** client-go's `tryAcquireOrRenew`: true when this process holds the lease afterwards. */
   async #tryAcquireOrRenew(signal: AbortSignal): Promise<boolean> {
-    const held = this.#observed;
+    const held = this.#lease.current;
     // Fast path: the leader renews with one PUT on the Lease it last wrote.
-    if (held && held.record.holderIdentity === this.#o.identity && this.#observedValid()) {
+    if (held && held.record.holderIdentity === this.#o.identity && this.#lease.valid()) {
       const renewal = this.#claim(held.record);
       if (await this.#write(() => this.#lock.update(held.object, renewal, signal), signal)) {
         return true;
@@ -241,30 +218,20 @@ export class LeaderElector {
       this.#failed("read", error, signal);
       return false;
     }
-    this.#observe(current, false);
+    this.#lease.observe(current, false);
     const holder = current.record.holderIdentity;
-    if (holder !== "" && holder !== this.#o.identity && this.#observedValid()) return false;
+    if (holder !== "" && holder !== this.#o.identity && this.#lease.valid()) return false;
     const claim = this.#claim(current.record);
     return await this.#write(() => this.#lock.update(current.object, claim, signal), signal);
   }
 
-  /** The record naming us holder, continuing `current`; transitions count changes of holder. */
   #claim(current: LeaderElectionRecord | undefined): LeaderElectionRecord {
-    const now = formatMicroTime(this.#o.clock.wallNow());
-    const ours = current?.holderIdentity === this.#o.identity;
-    return {
-      holderIdentity: this.#o.identity,
-      leaseDurationSeconds: Math.ceil(this.#o.leaseDurationMs / 1000),
-      acquireTime: current && ours ? current.acquireTime : now,
-      renewTime: now,
-      leaseTransitions: !current ? 0 : current.leaseTransitions + (ours ? 0 : 1),
-    };
+    return claimRecord(current, this.#o.identity, this.#o.leaseDurationMs, this.#o.clock.wallNow());
   }
-
   async #write(request: () => Promise<ObservedLease>, signal: AbortSignal): Promise<boolean> {
     const sent = this.#o.clock.now();
     try {
-      this.#observe(await request(), true);
+      this.#lease.observe(await request(), true);
       this.#renewedAt = sent;
       return true;
     } catch (error) {
@@ -275,21 +242,14 @@ export class LeaderElector {
 
   /** client-go's `release`: hands the lease back if the last observed record still names us. */
   async #release(): Promise<void> {
-    const held = this.#observed;
+    const held = this.#lease.current;
     if (!held || held.record.holderIdentity !== this.#o.identity) return;
     const timeout = new AbortController();
     const timer = this.#o.clock.setTimer(() => timeout.abort(), this.#o.renewDeadlineMs);
-    const now = formatMicroTime(this.#o.clock.wallNow());
-    const record = {
-      holderIdentity: "",
-      leaseDurationSeconds: 1,
-      acquireTime: now,
-      renewTime: now,
-      leaseTransitions: held.record.leaseTransitions,
-    };
+    const record = releasedRecord(held.record, this.#o.clock.wallNow());
     try {
       // The PUT carries the resourceVersion of our last write: if anyone wrote since, it fails (409).
-      this.#observe(await this.#lock.update(held.object, record, timeout.signal), true);
+      this.#lease.observe(await this.#lock.update(held.object, record, timeout.signal), true);
       this.#o.logger.info("Released lease {lease}", this.#props());
     } catch (error) {
       const level = isConflict(error) ? "info" : "warn";
@@ -314,19 +274,6 @@ export class LeaderElector {
     }
   }
 
-  #observe(observed: ObservedLease, wrote: boolean): void {
-    const changed = !this.#observed || !sameRecord(this.#observed.record, observed.record);
-    // Always keep the newest object: its resourceVersion is the base of the next PUT.
-    this.#observed = observed;
-    if (changed || wrote) this.#observedTime = this.#o.clock.now();
-  }
-
-  #observedValid(): boolean {
-    const observed = this.#observed;
-    if (!observed) return false;
-    return this.#observedTime + observed.record.leaseDurationSeconds * 1000 > this.#o.clock.now();
-  }
-
   #reportLeader(): void {
     const holder = this.getLeader();
     if (holder === "" || holder === this.#reportedLeader) return;
@@ -347,15 +294,5 @@ export class LeaderElector {
 
   #props(extra: Record<string, unknown> = {}): Record<string, unknown> {
     return { lease: this.#lock.describe(), identity: this.#o.identity, ...extra };
-  }
-}
-
-/** Sleeps; false (instead of a rejection) when `signal` aborts first. */
-async function sleepUnlessAborted(clock: Clock, ms: number, signal: AbortSignal): Promise<boolean> {
-  try {
-    await clock.sleep(ms, signal);
-    return true;
-  } catch {
-    return false;
   }
 }

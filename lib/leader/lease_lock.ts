@@ -175,3 +175,36 @@ function specFromRecord(record: LeaderElectionRecord, base: LeaseSpec = {}): Lea
   if (record.renewTime) spec.renewTime = record.renewTime;
   return spec;
 }
+
+/**
+ * The record naming `identity` holder, continuing `current` (client-go's):
+ * `acquireTime` kept while the holder stays, transitions counting changes of holder.
+ */
+export function claimRecord(
+  current: LeaderElectionRecord | undefined,
+  identity: string,
+  leaseDurationMs: number,
+  wallMs: number,
+): LeaderElectionRecord {
+  const now = formatMicroTime(wallMs);
+  const ours = current?.holderIdentity === identity;
+  return {
+    holderIdentity: identity,
+    leaseDurationSeconds: Math.ceil(leaseDurationMs / 1000),
+    acquireTime: current && ours ? current.acquireTime : now,
+    renewTime: now,
+    leaseTransitions: !current ? 0 : current.leaseTransitions + (ours ? 0 : 1),
+  };
+}
+
+/** The record of a released lease (client-go's): no holder, expiring in a second. */
+export function releasedRecord(held: LeaderElectionRecord, wallMs: number): LeaderElectionRecord {
+  const now = formatMicroTime(wallMs);
+  return {
+    holderIdentity: "",
+    leaseDurationSeconds: 1,
+    acquireTime: now,
+    renewTime: now,
+    leaseTransitions: held.leaseTransitions,
+  };
+}
