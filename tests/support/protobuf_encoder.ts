@@ -1,34 +1,37 @@
 /**
- * A minimal protobuf writer for tests: builds the bytes that `protobuf.ts`
- * decodes, field by field.
+ * Protobuf bytes for tests, written with `@bufbuild/protobuf`'s
+ * `BinaryWriter` (a conformance-tested encoder): what pgop's own decoder
+ * (`lib/kube/protobuf.ts`) is checked against. Fields are byte arrays that
+ * concatenate, so a test spells a message field by field.
  *
  * @module
  */
+import { BinaryWriter, WireType } from "@bufbuild/protobuf/wire";
+
+function bytesOf(write: (w: BinaryWriter) => void): number[] {
+  const writer = new BinaryWriter();
+  write(writer);
+  return Array.from(writer.finish());
+}
 
 /** The bytes of an unsigned varint (exact up to 2^53). */
 export function varint(value: number): number[] {
-  const out: number[] = [];
-  while (value >= 0x80) {
-    out.push((value % 128) | 0x80);
-    value = Math.floor(value / 128);
-  }
-  out.push(value);
-  return out;
+  return bytesOf((w) => w.uint64(value));
 }
 
 /** A varint field. */
 export function intField(number: number, value: number): number[] {
-  return [...varint(number * 8), ...varint(value)];
+  return bytesOf((w) => w.tag(number, WireType.Varint).uint64(value));
 }
 
 /** A length-delimited field holding `bytes`. */
 export function bytesField(number: number, bytes: ArrayLike<number>): number[] {
-  return [...varint(number * 8 + 2), ...varint(bytes.length), ...Array.from(bytes)];
+  return bytesOf((w) => w.tag(number, WireType.LengthDelimited).bytes(Uint8Array.from(bytes)));
 }
 
 /** A length-delimited field holding UTF-8 `text`. */
 export function stringField(number: number, text: string): number[] {
-  return bytesField(number, new TextEncoder().encode(text));
+  return bytesOf((w) => w.tag(number, WireType.LengthDelimited).string(text));
 }
 
 /** A message field made of the concatenated `fields`. */
