@@ -102,15 +102,21 @@ export function decodeMessage(
       continue;
     }
     const value = fieldValue(reader, field, reader.wireType);
-    if (
-      "omitEmpty" in field && field.omitEmpty && (value === "" || value === 0 || value === false)
-    ) {
-      continue;
-    }
-    if (field.repeated) ((out[field.name] ??= []) as unknown[]).push(value);
-    else out[field.name] = value;
+    setField(out, field, value);
   }
   return out;
+}
+
+/**
+ * Sets a decoded `value` of `field` on `out`: appended when repeated, left out
+ * when `omitEmpty` and empty ("", 0, false), as the JSON encoding has it.
+ */
+export function setField(out: Record<string, unknown>, field: FieldSchema, value: unknown): void {
+  if ("omitEmpty" in field && field.omitEmpty && (value === "" || value === 0 || value === false)) {
+    return;
+  }
+  if ("repeated" in field && field.repeated) ((out[field.name] ??= []) as unknown[]).push(value);
+  else out[field.name] = value;
 }
 
 function fieldValue(reader: ProtoReader, field: FieldSchema, wireType: number): unknown {
