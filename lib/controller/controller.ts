@@ -16,7 +16,8 @@ import type { KubeObject } from "../kube/types.ts";
 import { Debouncer } from "../queue/debounce.ts";
 import type { RateLimiter } from "../queue/rate_limiters.ts";
 import { RateLimitingQueue } from "../queue/rate_limiting_queue.ts";
-import type { WorkQueueMetricsProvider, WorkQueuePriority } from "../queue/work_queue.ts";
+import type { WorkQueuePriority } from "../queue/work_queue.ts";
+import type { WorkQueueMetricsProvider } from "../queue/queue_metrics.ts";
 import {
   type ReconcileOutcome,
   type Reconciler,

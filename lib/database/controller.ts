@@ -34,7 +34,7 @@ import {
   type RateLimiter,
 } from "../queue/rate_limiters.ts";
 import { TokenBucket } from "../queue/token_bucket.ts";
-import type { WorkQueueMetricsProvider } from "../queue/work_queue.ts";
+import type { WorkQueueMetricsProvider } from "../queue/queue_metrics.ts";
 import { newProjections } from "./projection.ts";
 import { DatabaseReconciler } from "./reconciler.ts";
 import { type Database, KIND, LABEL_MANAGED_BY, MANAGER_NAME, PHASES } from "./types.ts";

@@ -12,7 +12,7 @@ import type {
   WorkQueueMetrics,
   WorkQueueMetricsProvider,
   WorkQueueProbe,
-} from "../queue/work_queue.ts";
+} from "../queue/queue_metrics.ts";
 import * as N from "./names.ts";
 import { EventLoopLagProbe, registerRuntimeMetrics } from "./runtime.ts";
 import { WorkQueueMetricSet } from "./workqueue.ts";

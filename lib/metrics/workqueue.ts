@@ -10,7 +10,7 @@ import type {
   WorkQueueMetrics,
   WorkQueueMetricsProvider,
   WorkQueueProbe,
-} from "../queue/work_queue.ts";
+} from "../queue/queue_metrics.ts";
 import {
   WORKQUEUE_ADDS,
   WORKQUEUE_BUCKETS,

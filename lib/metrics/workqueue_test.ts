@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { Registry } from "prom-client";
-import type { WorkQueueProbe } from "../queue/work_queue.ts";
+import type { WorkQueueProbe } from "../queue/queue_metrics.ts";
 import { WorkQueueMetricSet } from "./workqueue.ts";
 
 function probe(name: string, unfinishedMs: number): WorkQueueProbe {

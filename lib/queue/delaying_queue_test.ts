@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { FakeClock } from "../../tests/support/fake_clock.ts";
 import { DelayingQueue } from "./delaying_queue.ts";
-import type { WorkQueueMetrics } from "./work_queue.ts";
+import type { WorkQueueMetrics } from "./queue_metrics.ts";
 
 async function takeAll(q: DelayingQueue<string>): Promise<string[]> {
   const keys: string[] = [];

@@ -7,6 +7,12 @@
  * @module
  */
 import { type Clock, realClock } from "../clock.ts";
+import {
+  NO_METRICS,
+  type WorkQueueMetrics,
+  type WorkQueueMetricsProvider,
+  type WorkQueueProbe,
+} from "./queue_metrics.ts";
 
 /** How urgently a key is wanted; "high" keys are all served before any "normal" key. */
 export type WorkQueuePriority = "high" | "normal";
@@ -49,43 +55,6 @@ export interface WorkQueue<K extends string> {
   readonly shuttingDown: boolean;
 }
 
-/**
- * Where a queue reports what it does (client-go's queue metrics). Durations
- * are milliseconds of the queue's clock. Keys are given for completeness; do
- * not use them as metric labels (unbounded cardinality).
- */
-export interface WorkQueueMetrics {
-  /** A key started waiting (not called when it was already waiting): `adds_total`. */
-  add(key: string): void;
-  /** The number of waiting keys (including keys that re-run after their current run): `depth`. */
-  depth(n: number): void;
-  /** A worker took `key` after it waited `queuedMs`: `queue_duration_seconds`. */
-  get(key: string, queuedMs: number): void;
-  /** A worker finished `key` after `workMs`: `work_duration_seconds`. */
-  done(key: string, workMs: number): void;
-  /** A key was scheduled for later (`addAfter`, `addRateLimited`): `retries_total`. */
-  retry(key: string): void;
-}
-
-/** Read on demand (at scrape time) for the gauges that grow while nothing happens. */
-export interface WorkQueueProbe {
-  /** The queue's name, the metrics' `name` label. */
-  readonly name: string;
-  /** Sum of how long each key being processed has been at it: `unfinished_work_seconds`. */
-  unfinishedWorkMs(): number;
-  /**
-   * How long the oldest key being processed has been at it, 0 when idle:
-   * `longest_running_processor_seconds`.
-   */
-  longestRunningMs(): number;
-}
-
-/** Makes one queue's {@link WorkQueueMetrics} (client-go's `MetricsProvider`). */
-export interface WorkQueueMetricsProvider {
-  /** Called once, from the queue's constructor; must not call back into the queue yet. */
-  forQueue(probe: WorkQueueProbe): WorkQueueMetrics;
-}
-
 /** Options of {@link FifoWorkQueue} and the queues built on it. */
 export interface WorkQueueOptions {
   /** The queue's name for metrics and logs; required (non-empty) when `metrics` is given. */
@@ -93,14 +62,6 @@ export interface WorkQueueOptions {
   readonly clock?: Clock;
   readonly metrics?: WorkQueueMetricsProvider;
 }
-
-const NO_METRICS: WorkQueueMetrics = {
-  add() {},
-  depth() {},
-  get() {},
-  done() {},
-  retry() {},
-};
 
 /** Index into the per-priority FIFOs: lower is served first. */
 const LEVEL: Readonly<Record<WorkQueuePriority, number>> = { high: 0, normal: 1 };

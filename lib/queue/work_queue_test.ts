@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
 import { FakeClock, flushMicrotasks } from "../../tests/support/fake_clock.ts";
+import { FifoWorkQueue } from "./work_queue.ts";
 import {
-  FifoWorkQueue,
   type WorkQueueMetrics,
   type WorkQueueMetricsProvider,
   type WorkQueueProbe,
-} from "./work_queue.ts";
+} from "./queue_metrics.ts";
 
 /** Takes every key currently queued, in order, finishing each. */
 async function drain(q: FifoWorkQueue<string>): Promise<string[]> {
