@@ -9,17 +9,11 @@
  *
  * @module
  */
-import type { KubeConfig } from "@kubernetes/client-node";
-import type { RequestOptions as HttpsRequestOptions } from "node:https";
 import { join } from "node:path";
-import { type Clock, realClock } from "../clock.ts";
+import type { Clock } from "../clock.ts";
 import { KubeconfigError } from "./errors.ts";
-import {
-  type Entry,
-  firstLine,
-  type KubeconfigData,
-  readKubeconfigFiles,
-} from "./kubeconfig_file.ts";
+import { plainAuth, pluginAuth } from "./kubeconfig_auth.ts";
+import { firstLine, type KubeconfigData, readKubeconfigFiles } from "./kubeconfig_file.ts";
 
 /** Everything the REST client needs to reach and authenticate to one API server. */
 export interface ConnectionConfig {
@@ -63,8 +57,6 @@ export interface LoadKubeconfigOptions {
 
 const SERVICE_ACCOUNT_DIR = "/var/run/secrets/kubernetes.io/serviceaccount";
 const SERVICE_ACCOUNT_TOKEN = `${SERVICE_ACCOUNT_DIR}/token`;
-/** How long an `Authorization` value from a plugin is reused, bounding file reads and staleness. */
-const AUTH_CACHE_MS = 1000;
 
 /**
  * Loads connection settings. Reads `KUBECONFIG`, `HOME`, and in a pod
@@ -190,85 +182,6 @@ async function inCluster(root: string, clock?: Clock): Promise<ConnectionConfig>
     namespace,
     source: "in-cluster",
   };
-}
-
-/** Reuses a header for {@link AUTH_CACHE_MS} and shares one lookup among concurrent callers. */
-function cached(fetchHeader: () => Promise<string | undefined>, clock: Clock = realClock) {
-  let last: { readonly value: string | undefined; readonly at: number } | undefined;
-  let inflight: Promise<string | undefined> | undefined;
-  return (): Promise<string | undefined> => {
-    if (last && clock.now() - last.at < AUTH_CACHE_MS) return Promise.resolve(last.value);
-    inflight ??= fetchHeader().then((value) => {
-      last = { value, at: clock.now() };
-      return value;
-    }).finally(() => inflight = undefined);
-    return inflight;
-  };
-}
-
-/** A static token or basic auth, or a token file re-read as it changes (a static token wins). */
-function plainAuth(user: Entry, where: string, clock?: Clock): () => Promise<string | undefined> {
-  const token = text(user.token);
-  const tokenFile = text(user["token-file"]);
-  let header: string | undefined;
-  if (token) header = `Bearer ${token.trim()}`;
-  else if (text(user.username)) {
-    header = `Basic ${btoa(`${user.username}:${text(user.password) ?? ""}`)}`;
-  }
-  if (header || !tokenFile) return () => Promise.resolve(header);
-  return cached(async () => {
-    try {
-      // Token files usually end in a newline, which must not reach the header.
-      return `Bearer ${(await Deno.readTextFile(tokenFile)).trim()}`;
-    } catch (cause) {
-      throw new KubeconfigError(
-        `Cannot read token file "${tokenFile}" ${where}: ${firstLine(cause)}`,
-        { cause },
-      );
-    }
-  }, clock);
-}
-
-/** Headers from client-node's authenticators (exec plugins, auth providers), imported on first use. */
-async function pluginAuth(
-  server: string,
-  userName: string,
-  user: Entry,
-  where: string,
-  clock?: Clock,
-): Promise<() => Promise<string | undefined>> {
-  const { KubeConfig } = await import("@kubernetes/client-node");
-  const kc: KubeConfig = new KubeConfig();
-  try {
-    kc.loadFromString(JSON.stringify({
-      apiVersion: "v1",
-      kind: "Config",
-      clusters: [{ name: "c", cluster: { server } }],
-      users: [{ name: userName || "u", user }],
-      contexts: [{ name: "x", context: { cluster: "c", user: userName || "u" } }],
-      "current-context": "x",
-    }));
-  } catch (cause) {
-    throw new KubeconfigError(`User "${userName}" ${where} is invalid: ${firstLine(cause)}`, {
-      cause,
-    });
-  }
-  return cached(async () => {
-    const opts: HttpsRequestOptions = { headers: {} };
-    try {
-      await kc.applyToHTTPSOptions(opts);
-    } catch (cause) {
-      throw new KubeconfigError(
-        `Cannot get credentials for user "${userName}" ${where}: ${firstLine(cause)}`,
-        {
-          cause,
-        },
-      );
-    }
-    const value = (opts.headers as Record<string, unknown> | undefined)?.["Authorization"];
-    if (typeof value === "string") return value.trim();
-    return opts.auth ? `Basic ${btoa(opts.auth)}` : undefined;
-  }, clock);
 }
 
 /** The files to read: the explicit one, else the existing `KUBECONFIG` entries, else `~/.kube/config`. */
