@@ -5,11 +5,10 @@
  *
  * @module
  */
-import { chunkReader } from "./body_chunks.ts";
 import { TransportError } from "./errors.ts";
 import { type HttpCall, HttpTransport, type TransportOptions } from "./http_transport.ts";
 import type { ConnectionConfig } from "./kubeconfig.ts";
-import { decodeList, isProtobuf, PROTOBUF_ACCEPT, ProtobufWatchDecoder } from "./kube_protobuf.ts";
+import { decodeList, PROTOBUF_ACCEPT } from "./kube_protobuf.ts";
 import type { MessageSchema } from "./protobuf.ts";
 import {
   APPLY_CONTENT_TYPE,
@@ -32,7 +31,7 @@ import type {
   WatchEvent,
   WatchOptions,
 } from "./types.ts";
-import { JsonWatchDecoder } from "./watch_decoder.ts";
+import { watchEvents } from "./watch_stream.ts";
 
 export type { RequestInfo } from "./http_transport.ts";
 
@@ -113,7 +112,7 @@ export class RestClient implements KubeClient, Disposable {
     const path = resourcePath(resource, { namespace: options.namespace });
     const query = watchQuery(options);
     const { signal } = options;
-    return this.#stream<T>({
+    return watchEvents<T>(this.#transport, {
       verb: "watch",
       resource,
       method: "GET",
@@ -248,58 +247,6 @@ export class RestClient implements KubeClient, Disposable {
       return (bytes && listSchema ? decodeList(bytes, listSchema) : JSON.parse(text)) as T;
     } catch (err) {
       throw new TransportError(`${call.method} ${call.path}`, err);
-    }
-  }
-
-  async *#stream<T extends KubeObject>(
-    call: HttpCall,
-    schema?: MessageSchema,
-  ): AsyncGenerator<WatchEvent<T>> {
-    const signal = call.signal;
-    if (signal?.aborted) return;
-    let response: Response;
-    try {
-      ({ response } = await this.#transport.send(call));
-    } catch (err) {
-      if (signal?.aborted) return;
-      throw err;
-    }
-    if (!response.body) return;
-    const decoder = schema && isProtobuf(response.headers.get("content-type"))
-      ? new ProtobufWatchDecoder<T>(schema)
-      : new JsonWatchDecoder<T>();
-    const reader = chunkReader(response.body);
-    // The transport's own abort wiring covers the request until its headers;
-    // a stream that has started is ended here, or an aborted watch would wait
-    // for the server's next event (a bookmark can be a minute away).
-    const onAbort = () => void reader.cancel().catch(() => {});
-    signal?.addEventListener("abort", onAbort, { once: true });
-    try {
-      // Events are decoded a network chunk at a time, with no stream stage per
-      // event; the decoders copy what they keep of a chunk (its buffer is reused).
-      for (;;) {
-        const chunk = await reader.read();
-        const done = chunk === undefined;
-        const events: WatchEvent<T>[] = [];
-        let malformed: unknown;
-        try {
-          if (done) decoder.end(events);
-          else decoder.push(chunk, events);
-        } catch (err) {
-          malformed = err;
-        }
-        for (const event of events) yield event;
-        if (malformed !== undefined) throw malformed;
-        if (done) return;
-      }
-    } catch (err) {
-      if (signal?.aborted) return;
-      throw new TransportError(`${call.method} ${call.path}`, err);
-    } finally {
-      signal?.removeEventListener("abort", onAbort);
-      // Releases the connection when the consumer stops early. On a stream that
-      // already failed, cancel() rejects with the error handled just above.
-      await reader.cancel().catch(() => {});
     }
   }
 }
