@@ -12,8 +12,8 @@
  *
  * @module
  */
-import { decodeMessage, type MessageSchema } from "./protobuf.ts";
-import { decodeText, fieldRange, ProtobufError, ProtoReader, WIRE_LENGTH } from "./proto_reader.ts";
+import { BinaryReader, WireType } from "@bufbuild/protobuf/wire";
+import { decodeMessage, type MessageSchema, ProtobufError, readMessage } from "./protobuf.ts";
 import type { KubeObject, WatchEvent } from "./types.ts";
 import { EVENT_TYPES, type WatchBodyDecoder } from "./watch_decoder.ts";
 
@@ -99,18 +99,21 @@ function unwrap(bytes: Uint8Array): Enveloped {
   // pass; the last occurrence of a field wins, as protobuf merges.
   let typeMeta: Record<string, unknown> = {};
   let raw: Uint8Array = new Uint8Array(0);
-  const reader = new ProtoReader(bytes, MAGIC.length);
-  while (reader.next()) {
-    if ((reader.field !== 1 && reader.field !== 2) || reader.wireType !== WIRE_LENGTH) {
-      reader.skip(reader.wireType);
-      continue;
+  const reader = new BinaryReader(bytes.subarray(MAGIC.length));
+  try {
+    while (reader.pos < reader.len) {
+      const [number, wireType] = reader.tag();
+      if (number === 1 && wireType === WireType.LengthDelimited) {
+        typeMeta = readMessage(reader, TYPE_META, reader.uint32() + reader.pos);
+      } else if (number === 2 && wireType === WireType.LengthDelimited) {
+        raw = reader.bytes();
+      } else {
+        reader.skip(wireType, number);
+      }
     }
-    reader.lengthDelimited();
-    if (reader.field === 1) {
-      typeMeta = decodeMessage(bytes, TYPE_META, reader.valueStart, reader.valueEnd);
-    } else {
-      raw = bytes.subarray(reader.valueStart, reader.valueEnd);
-    }
+  } catch (error) {
+    if (error instanceof ProtobufError) throw error;
+    throw new ProtobufError(`Malformed envelope: ${(error as Error).message}`, { cause: error });
   }
   return {
     apiVersion: (typeMeta.apiVersion as string | undefined) ?? "",
@@ -154,19 +157,28 @@ export function decodeWatchFrame<T extends KubeObject>(
 ): WatchEvent<T> {
   let type = "";
   let raw: Uint8Array | undefined;
-  const reader = new ProtoReader(frame);
-  while (reader.next()) {
-    if (reader.field === 1 && reader.wireType === WIRE_LENGTH) {
-      reader.lengthDelimited();
-      type = decodeText(frame, reader.valueStart, reader.valueEnd);
-    } else if (reader.field === 2 && reader.wireType === WIRE_LENGTH) {
-      reader.lengthDelimited();
-      // runtime.RawExtension: raw = 1.
-      const range = fieldRange(frame, 1, reader.valueStart, reader.valueEnd);
-      raw = range ? frame.subarray(...range) : new Uint8Array(0);
-    } else {
-      reader.skip(reader.wireType);
+  const reader = new BinaryReader(frame);
+  try {
+    while (reader.pos < reader.len) {
+      const [number, wireType] = reader.tag();
+      if (number === 1 && wireType === WireType.LengthDelimited) {
+        type = reader.string();
+      } else if (number === 2 && wireType === WireType.LengthDelimited) {
+        // runtime.RawExtension: raw = 1 (the last one wins).
+        const object = new BinaryReader(reader.bytes());
+        raw = new Uint8Array(0);
+        while (object.pos < object.len) {
+          const [n, w] = object.tag();
+          if (n === 1 && w === WireType.LengthDelimited) raw = object.bytes();
+          else object.skip(w, n);
+        }
+      } else {
+        reader.skip(wireType, number);
+      }
     }
+  } catch (error) {
+    if (error instanceof ProtobufError) throw error;
+    throw new ProtobufError(`Malformed watch frame: ${(error as Error).message}`, { cause: error });
   }
   if (!EVENT_TYPES.has(type)) throw new ProtobufError(`Watch event has unknown type "${type}"`);
   if (raw === undefined) throw new ProtobufError(`Watch event "${type}" has no object`);

@@ -6,8 +6,7 @@ import {
   isProtobuf,
   ProtobufWatchDecoder,
 } from "./kube_protobuf.ts";
-import type { MessageSchema } from "./protobuf.ts";
-import { ProtobufError } from "./proto_reader.ts";
+import { type MessageSchema, ProtobufError } from "./protobuf.ts";
 import type { KubeObject, WatchEvent } from "./types.ts";
 import {
   bytesField,

@@ -11,19 +11,15 @@
  * JSON objects reads these too. Unlike JSON, proto2 writes non-pointer scalars
  * even when zero; a field marked `omitEmpty` leaves them out as JSON does.
  *
- * Wire format: https://protobuf.dev/programming-guides/encoding/.
+ * The wire format (https://protobuf.dev/programming-guides/encoding/) is read
+ * with `@bufbuild/protobuf`'s `BinaryReader`, a conformance-tested reader;
+ * measured against pgop's own (`bench/protobuf_decode.ts`), it decoded a
+ * 10,000-StatefulSet list in less CPU time, cold and warm.
  *
  * @module
  */
+import { BinaryReader, WireType } from "@bufbuild/protobuf/wire";
 import { jsonTopLevelKeys } from "./json_keys.ts";
-import {
-  decodeText,
-  fieldRange,
-  ProtobufError,
-  ProtoReader,
-  WIRE_LENGTH,
-  WIRE_VARINT,
-} from "./proto_reader.ts";
 
 /**
  * How the cache keeps a field once decoded (see `cache/view.ts`); the
@@ -79,31 +75,57 @@ export interface MessageSchema {
   readonly [field: number]: FieldSchema;
 }
 
-/** Decodes the fields of `schema` from `bytes[start, end)`; other fields are skipped. */
+/** Thrown for bytes that are not the protobuf encoding they should be. */
+export class ProtobufError extends Error {
+  override name = "ProtobufError";
+}
+
+/**
+ * Decodes the fields of `schema` from `bytes[start, end)`; other fields are skipped.
+ * @throws {ProtobufError} for bytes that are not a message of that schema
+ */
 export function decodeMessage(
   bytes: Uint8Array,
   schema: MessageSchema,
   start = 0,
   end = bytes.length,
 ): Record<string, unknown> {
+  const view = start === 0 && end === bytes.length ? bytes : bytes.subarray(start, end);
+  return readMessage(new BinaryReader(view), schema, view.length);
+}
+
+/**
+ * Reads the fields of `schema` from `reader` up to `end` (a nested message is
+ * read within the same reader, up to its own end).
+ * @throws {ProtobufError} for bytes that are not a message of that schema
+ */
+export function readMessage(
+  reader: BinaryReader,
+  schema: MessageSchema,
+  end: number,
+): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  const reader = new ProtoReader(bytes, start, end);
-  while (reader.next()) {
-    const field = schema[reader.field];
-    if (field === undefined) {
-      reader.skip(reader.wireType);
-      continue;
+  try {
+    while (reader.pos < end) {
+      const [number, wireType] = reader.tag();
+      const field = schema[number];
+      if (field === undefined) {
+        reader.skip(wireType, number);
+        continue;
+      }
+      if (field.type === "map") {
+        expectWire(field.name, wireType, WireType.LengthDelimited);
+        const map = (out[field.name] ??= {}) as Record<string, string>;
+        readMapEntry(reader, map, field.value);
+        continue;
+      }
+      setField(out, field, fieldValue(reader, field, wireType));
     }
-    if (field.type === "map") {
-      expectWire(field.name, reader.wireType, WIRE_LENGTH);
-      reader.lengthDelimited();
-      const map = (out[field.name] ??= {}) as Record<string, string>;
-      addMapEntry(map, bytes, reader.valueStart, reader.valueEnd, field.value);
-      continue;
-    }
-    const value = fieldValue(reader, field, reader.wireType);
-    setField(out, field, value);
+  } catch (error) {
+    if (error instanceof ProtobufError) throw error;
+    throw new ProtobufError(`Malformed protobuf: ${(error as Error).message}`, { cause: error });
   }
+  if (reader.pos > end) throw new ProtobufError("A field runs past the end of its message");
   return out;
 }
 
@@ -119,75 +141,82 @@ export function setField(out: Record<string, unknown>, field: FieldSchema, value
   else out[field.name] = value;
 }
 
-function fieldValue(reader: ProtoReader, field: FieldSchema, wireType: number): unknown {
-  const bytes = reader.bytes;
+/** The end of the length-delimited value `reader` is at (its length read). */
+function valueEnd(reader: BinaryReader): number {
+  const end = reader.uint32() + reader.pos;
+  if (end > reader.len) throw new ProtobufError("Length-delimited field runs past its message");
+  return end;
+}
+
+function fieldValue(reader: BinaryReader, field: FieldSchema, wireType: WireType): unknown {
   switch (field.type) {
     case "int":
-      expectWire(field.name, wireType, WIRE_VARINT);
-      return reader.varint();
+      expectWire(field.name, wireType, WireType.Varint);
+      return Number(reader.int64());
     case "bool":
-      expectWire(field.name, wireType, WIRE_VARINT);
-      return reader.varint() !== 0;
+      expectWire(field.name, wireType, WireType.Varint);
+      return reader.bool();
     case "map":
       throw new ProtobufError(`Map field "${field.name}" decoded as a value`);
   }
-  expectWire(field.name, wireType, WIRE_LENGTH);
-  reader.lengthDelimited();
-  const start = reader.valueStart;
-  const end = reader.valueEnd;
+  expectWire(field.name, wireType, WireType.LengthDelimited);
   switch (field.type) {
     case "string":
-      return decodeText(bytes, start, end);
+      return reader.string();
     case "bytes":
-      return bytes.slice(start, end);
+      return reader.bytes().slice();
     case "message":
-      return decodeMessage(bytes, field.schema, start, end);
+      return readMessage(reader, field.schema, valueEnd(reader));
     case "time":
-      return rfc3339(decodeMessage(bytes, TIME, start, end));
+      return rfc3339(readMessage(reader, TIME, valueEnd(reader)));
     case "quantity":
-      return quantityText(bytes, start, end);
+      return quantityText(reader);
     case "jsonKeys":
-      return jsonKeysField(bytes, start, end);
+      return jsonKeysField(reader);
   }
 }
 
-/** The top-level keys of the JSON object in field 1 of the message at `bytes[start, end)`. */
-function jsonKeysField(bytes: Uint8Array, start: number, end: number): unknown {
-  const raw = fieldRange(bytes, 1, start, end);
-  if (raw === undefined) return {};
-  try {
-    return jsonTopLevelKeys(bytes, raw[0], raw[1]);
-  } catch (error) {
-    throw new ProtobufError(`Malformed JSON keys: ${(error as Error).message}`);
-  }
-}
-
-function addMapEntry(
-  map: Record<string, string>,
-  bytes: Uint8Array,
-  start: number,
-  end: number,
-  valueType: "string" | "quantity",
-): void {
-  let key = "";
-  let value = "";
-  const reader = new ProtoReader(bytes, start, end);
-  while (reader.next()) {
-    if ((reader.field !== 1 && reader.field !== 2) || reader.wireType !== WIRE_LENGTH) {
-      reader.skip(reader.wireType);
+/** The top-level keys of the JSON object in field 1 of a `FieldsV1` message. */
+function jsonKeysField(reader: BinaryReader): unknown {
+  const end = valueEnd(reader);
+  let keys: unknown = {};
+  while (reader.pos < end) {
+    const [number, wireType] = reader.tag();
+    if (number !== 1 || wireType !== WireType.LengthDelimited) {
+      reader.skip(wireType, number);
       continue;
     }
-    reader.lengthDelimited();
-    const s = reader.valueStart;
-    const e = reader.valueEnd;
-    if (reader.field === 1) key = decodeText(bytes, s, e);
-    else if (valueType === "string") value = decodeText(bytes, s, e);
-    else value = quantityText(bytes, s, e);
+    const raw = reader.bytes();
+    try {
+      keys = jsonTopLevelKeys(raw, 0, raw.length);
+    } catch (error) {
+      throw new ProtobufError(`Malformed JSON keys: ${(error as Error).message}`);
+    }
+  }
+  return keys;
+}
+
+/** One `map<string, string>` or `map<string, Quantity>` entry into `map`. */
+function readMapEntry(
+  reader: BinaryReader,
+  map: Record<string, string>,
+  valueType: "string" | "quantity",
+): void {
+  const end = valueEnd(reader);
+  let key = "";
+  let value = "";
+  while (reader.pos < end) {
+    const [number, wireType] = reader.tag();
+    if ((number !== 1 && number !== 2) || wireType !== WireType.LengthDelimited) {
+      reader.skip(wireType, number);
+    } else if (number === 1) key = reader.string();
+    else if (valueType === "string") value = reader.string();
+    else value = quantityText(reader);
   }
   map[key] = value;
 }
 
-function expectWire(name: string, actual: number, expected: number): void {
+function expectWire(name: string, actual: WireType, expected: WireType): void {
   if (actual !== expected) {
     throw new ProtobufError(`Field "${name}" has wire type ${actual}, expected ${expected}`);
   }
@@ -200,8 +229,8 @@ const TIME: MessageSchema = {
 const QUANTITY: MessageSchema = { 1: { name: "string", type: "string" } };
 
 /** A `resource.Quantity` message as the string the JSON encoding writes. */
-function quantityText(bytes: Uint8Array, start: number, end: number): string {
-  return (decodeMessage(bytes, QUANTITY, start, end).string as string | undefined) ?? "";
+function quantityText(reader: BinaryReader): string {
+  return (readMessage(reader, QUANTITY, valueEnd(reader)).string as string | undefined) ?? "";
 }
 
 /** A `meta.v1.Time` as the JSON encoding writes it: whole seconds, UTC. */

@@ -3,8 +3,8 @@
  * a bounds-checked cursor over tags, varints and length-delimited ranges, and
  * text without copies. `protobuf.ts` decodes messages with it.
  *
- * Measured against `@bufbuild/protobuf`'s `BinaryReader` (`bench/protobuf_decode.ts`, results
- * in bench/README.md): no faster at pgop's cold start, so this stays.
+ * pgop's own, as it was before pgop moved onto `@bufbuild/protobuf` (commit
+ * 63fb03a), kept for the A/B benchmark `bench/protobuf_decode.ts`.
  *
  * @module
  */
