@@ -10,7 +10,8 @@ import { type Clock, realClock } from "../clock.ts";
 import { type Resource, resourceLabel } from "../kube/resource.ts";
 import type { KubeClient, KubeObject } from "../kube/types.ts";
 import type { Indexer } from "./indexers.ts";
-import { type EventHandler, Reflector, type ReflectorOptions } from "./reflector.ts";
+import { Reflector } from "./reflector.ts";
+import { type EventHandler, type ReflectorOptions } from "./reflector_options.ts";
 import { IndexedStore, type StoreReader } from "./store.ts";
 
 /** Default of {@link Informer.waitForSync}: two minutes, enough for a large first list. */

@@ -12,7 +12,7 @@ import type { CacheMetrics } from "../metrics/registry.ts";
 import type { Indexer } from "./indexers.ts";
 import { Informer } from "./informer.ts";
 import { type InformerLike, MultiNamespaceInformer } from "./multi_namespace_informer.ts";
-import type { ReflectorHooks } from "./reflector.ts";
+import type { ReflectorHooks } from "./reflector_options.ts";
 import type { Transform } from "./transform.ts";
 
 /** What a cache keeps and how it reads: one declaration per cached resource. */

@@ -7,7 +7,7 @@
  */
 import type { KubeObject } from "../kube/types.ts";
 import type { Informer } from "./informer.ts";
-import type { EventHandler } from "./reflector.ts";
+import type { EventHandler } from "./reflector_options.ts";
 import type { StoreQuery, StoreReader } from "./store.ts";
 
 /** What the controller and the manager use of an informer. */

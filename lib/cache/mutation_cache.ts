@@ -10,7 +10,7 @@
 import { type Clock, realClock } from "../clock.ts";
 import type { KubeObject } from "../kube/types.ts";
 import type { InformerLike } from "./multi_namespace_informer.ts";
-import type { EventHandler } from "./reflector.ts";
+import type { EventHandler } from "./reflector_options.ts";
 import { objectKey, type StoreReader } from "./store.ts";
 import type { Transform } from "./transform.ts";
 

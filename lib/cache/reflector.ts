@@ -1,106 +1,41 @@
 /**
- * The reflector (the model of client-go's `Reflector` and kube-rs
- * `reflector(watcher(…))`): keeps a {@link Store} equal to one resource +
- * selectors on the API server by list + watch, and tells a handler what
- * changed. The decisions live in the pure {@link step} of
+ * The reflector (the model of client-go's `Reflector` and kube-rs `reflector(watcher(…))`):
+ * keeps a {@link Store} equal to one resource + selectors on the API server by list + watch,
+ * and tells a handler what changed. The decisions live in the pure {@link step} of
  * `reflector_state.ts`; this file performs the requests, waits and writes.
  *
- * Guarantees: a watch that ends or breaks resumes from the last seen
- * resourceVersion (no relist); only 410 Gone relists, and a relist emits just
- * the difference (adds, updates with a new resourceVersion, deletes of objects
- * that vanished); a 410 soon after the previous list ({@link RELIST_GRACE_MS})
- * waits for the backoff first. Every other failure is reported through
- * {@link ReflectorHooks.onError} and the log, then retried with exponential
- * backoff; {@link Reflector.run} never rejects because of the API server.
+ * Guarantees: a watch that ends or breaks resumes from the last seen resourceVersion (no
+ * relist); only 410 Gone relists, and a relist emits just the difference (adds, updates with a
+ * new resourceVersion, deletes of objects that vanished); a 410 soon after the previous list
+ * ({@link RELIST_GRACE_MS}) waits for the backoff first. Every other failure is reported
+ * through {@link ReflectorHooks.onError} and the log, then retried with exponential backoff;
+ * {@link Reflector.run} never rejects because of the API server.
  *
  * @module
  */
 import { getLogger } from "@logtape/logtape";
-import { type Clock, realClock } from "../clock.ts";
+import { type Clock, realClock, sleepUnlessAborted } from "../clock.ts";
 import { type Resource, resourceLabel } from "../kube/resource.ts";
-import type { MessageSchema } from "../kube/protobuf.ts";
-import type { KubeClient, KubeObject, WatchEvent, WatchOptions } from "../kube/types.ts";
-import { Backoff, type BackoffOptions } from "./backoff.ts";
+import type { KubeClient, KubeObject, WatchOptions } from "../kube/types.ts";
+import { Backoff } from "./backoff.ts";
 import {
+  abandonsRequest,
   listState,
   type ReflectorAction,
   type ReflectorInput,
   type ReflectorState,
   step,
 } from "./reflector_state.ts";
+import {
+  DEFAULT_MIN_WATCH_TIMEOUT_SECONDS,
+  DEFAULT_PAGE_SIZE,
+  type EventHandler,
+  type ReflectorHooks,
+  type ReflectorOptions,
+  RELIST_GRACE_MS,
+} from "./reflector_options.ts";
 import { objectKey, type Store } from "./store.ts";
 import { memoryDietTransform, type Transform } from "./transform.ts";
-
-/** Receives changes after the store has applied them. Keep it quick (enqueue a key). */
-export interface EventHandler<T> {
-  onAdd?(obj: T): void;
-  /** `oldObj` and `newObj` have different resourceVersions. */
-  onUpdate?(oldObj: T, newObj: T): void;
-  /** `obj` is the last state the reflector knows (the DELETED event's object, or the stored one after a relist). */
-  onDelete?(obj: T): void;
-}
-
-/** Why a full list started. */
-export type ListReason = "initial" | "expired" | "fallback";
-
-/** Observation points for metrics; all optional, all called synchronously. */
-export interface ReflectorHooks {
-  /** A full list (streaming or paginated) starts. */
-  onList?(info: { readonly reason: ListReason; readonly streaming: boolean }): void;
-  /** A watch is opened again after the previous one ended ("ended") or failed ("error"). */
-  onWatchRestart?(
-    info: { readonly reason: "ended" | "error"; readonly resourceVersion: string },
-  ): void;
-  /** A watch event arrived. */
-  onEvent?(type: WatchEvent<KubeObject>["type"]): void;
-  /**
-   * A request failed and is retried after `delayMs`; a relist is delayed by a
-   * 410 right after a list; or a handler threw (`delayMs` 0).
-   */
-  onError?(error: unknown, info: { readonly delayMs: number }): void;
-}
-
-/** Default page size of a paginated list (client-go's pager default). */
-export const DEFAULT_PAGE_SIZE = 500;
-/**
- * Default minimum server-side watch timeout; each watch asks for a random
- * value in [min, 2·min) (client-go: 5–10 minutes) so watches rotate and spread.
- */
-export const DEFAULT_MIN_WATCH_TIMEOUT_SECONDS = 300;
-
-/**
- * A 410 within this long after the last completed list waits for the backoff
- * before relisting: a server that expires every watch at once must not get
- * back-to-back full lists (client-go backs off before every relist).
- */
-export const RELIST_GRACE_MS = 30_000;
-
-/** Options of {@link Reflector}. */
-export interface ReflectorOptions<T> {
-  readonly namespace?: string;
-  readonly labelSelector?: string;
-  readonly fieldSelector?: string;
-  /** Page size of paginated lists; default {@link DEFAULT_PAGE_SIZE}. */
-  readonly pageSize?: number;
-  /** See {@link DEFAULT_MIN_WATCH_TIMEOUT_SECONDS}. */
-  readonly minWatchTimeoutSeconds?: number;
-  /** Try a streaming list (`sendInitialEvents`) first; default true. Falls back for good once refused. */
-  readonly useWatchList?: boolean;
-  /** Applied to every object before it is stored; default {@link memoryDietTransform}. */
-  readonly transform?: Transform<T>;
-  /**
-   * Read a built-in kind as protobuf, decoding only these fields (see
-   * `WatchOptions.protobuf`); the transform then sees partial objects.
-   */
-  readonly protobuf?: MessageSchema;
-  readonly handler?: EventHandler<T>;
-  readonly hooks?: ReflectorHooks;
-  /** Retry delays; `clock` and `random` default to the reflector's. */
-  readonly backoff?: BackoffOptions;
-  readonly clock?: Clock;
-  /** Uniform [0, 1) source for the watch timeout and backoff jitter; default `Math.random`. */
-  readonly random?: () => number;
-}
 
 const log = getLogger(["pgop", "cache", "reflector"]);
 
@@ -176,8 +111,7 @@ export class Reflector<T extends KubeObject> {
   }
 
   /**
-   * Lists and watches until `signal` aborts, then resolves. Never rejects for
-   * API or transport errors (they are retried).
+   * Lists and watches until `signal` aborts; API and transport errors are retried, not thrown.
    * @throws {Error} when already running
    */
   async run(signal: AbortSignal): Promise<void> {
@@ -199,9 +133,9 @@ export class Reflector<T extends KubeObject> {
           if (input.type === "ended") restart = "ended";
           delayMs = this.#act(result.action);
           if (result.action.kind === "retry") restart = "error";
-          if (leaves(result.action)) break;
+          if (abandonsRequest(result.action)) break;
         }
-        if (delayMs > 0 && !(await this.#sleep(delayMs, signal))) break;
+        if (delayMs > 0 && !(await sleepUnlessAborted(this.#clock, delayMs, signal))) break;
       }
     } finally {
       this.#running = false;
@@ -364,20 +298,4 @@ export class Reflector<T extends KubeObject> {
       this.#hooks.onError?.(error, { delayMs: 0 });
     }
   }
-
-  /** Sleeps on the clock; false when aborted. */
-  async #sleep(ms: number, signal: AbortSignal): Promise<boolean> {
-    try {
-      await this.#clock.sleep(ms, signal);
-      return true;
-    } catch (error) {
-      if (signal.aborted) return false;
-      throw error;
-    }
-  }
-}
-
-/** Actions after which the current request is abandoned. */
-function leaves<T extends KubeObject>(action: ReflectorAction<T>): boolean {
-  return action.kind === "retry" || action.kind === "relist" || action.kind === "fallback";
 }

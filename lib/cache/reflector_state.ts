@@ -253,3 +253,8 @@ function watchFailed<T extends KubeObject>(
   }
   return { state, action: { kind: "retry", error } };
 }
+
+/** Actions after which the current request is abandoned. */
+export function abandonsRequest<T extends KubeObject>(action: ReflectorAction<T>): boolean {
+  return action.kind === "retry" || action.kind === "relist" || action.kind === "fallback";
+}

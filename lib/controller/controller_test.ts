@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import type { EventHandler } from "../cache/reflector.ts";
+import type { EventHandler } from "../cache/reflector_options.ts";
 import { IndexedStore } from "../cache/store.ts";
 import type { KubeObject } from "../kube/types.ts";
 import { FakeClock, flushMicrotasks } from "../../tests/support/fake_clock.ts";

@@ -9,7 +9,8 @@ import { Resources } from "../../lib/kube/resource.ts";
 import type { KubeObject, ListPage, WatchEvent } from "../../lib/kube/types.ts";
 import { FakeClock } from "./fake_clock.ts";
 import { ScriptedClient } from "./scripted_client.ts";
-import { Reflector, type ReflectorOptions } from "../../lib/cache/reflector.ts";
+import { Reflector } from "../../lib/cache/reflector.ts";
+import { type ReflectorOptions } from "../../lib/cache/reflector_options.ts";
 import { INITIAL_EVENTS_END_ANNOTATION } from "../../lib/cache/reflector_state.ts";
 import { IndexedStore } from "../../lib/cache/store.ts";
 
