@@ -284,8 +284,7 @@ export class Reflector<T extends KubeObject> {
   }
 
   #setRv(resourceVersion: string): void {
-    this.#lastRv = resourceVersion;
-    this.#store.setResourceVersion(resourceVersion);
+    this.#store.setResourceVersion(this.#lastRv = resourceVersion);
   }
 
   #emit(call: (handler: EventHandler<T>) => void): void {
