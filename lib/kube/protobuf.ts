@@ -216,17 +216,20 @@ function readMapEntry(
   map[key] = value;
 }
 
-function expectWire(name: string, actual: WireType, expected: WireType): void {
+/** @throws {ProtobufError} when a field's wire type is not the one its schema type has */
+export function expectWire(name: string, actual: number, expected: number): void {
   if (actual !== expected) {
     throw new ProtobufError(`Field "${name}" has wire type ${actual}, expected ${expected}`);
   }
 }
 
-const TIME: MessageSchema = {
+/** `meta.v1.Time`: seconds and nanos. */
+export const TIME: MessageSchema = {
   1: { name: "seconds", type: "int" },
   2: { name: "nanos", type: "int" },
 };
-const QUANTITY: MessageSchema = { 1: { name: "string", type: "string" } };
+/** `resource.Quantity`: its string. */
+export const QUANTITY: MessageSchema = { 1: { name: "string", type: "string" } };
 
 /** A `resource.Quantity` message as the string the JSON encoding writes. */
 function quantityText(reader: BinaryReader): string {
@@ -234,7 +237,7 @@ function quantityText(reader: BinaryReader): string {
 }
 
 /** A `meta.v1.Time` as the JSON encoding writes it: whole seconds, UTC. */
-function rfc3339(time: Record<string, unknown>): string {
+export function rfc3339(time: Record<string, unknown>): string {
   const seconds = (time.seconds as number | undefined) ?? 0;
   return new Date(seconds * 1000).toISOString().replace(/\.\d{3}Z$/, "Z");
 }

@@ -20,7 +20,14 @@
  * @module
  */
 import { jsonTopLevelKeys } from "../../../lib/kube/json_keys.ts";
-import type { FieldSchema, MessageSchema } from "../../../lib/kube/protobuf.ts";
+import {
+  expectWire,
+  type FieldSchema,
+  type MessageSchema,
+  QUANTITY,
+  rfc3339,
+  TIME,
+} from "../../../lib/kube/protobuf.ts";
 import {
   decodeText,
   fieldRange,
@@ -138,27 +145,9 @@ function addMapEntry(
   map[key] = value;
 }
 
-function expectWire(name: string, actual: number, expected: number): void {
-  if (actual !== expected) {
-    throw new ProtobufError(`Field "${name}" has wire type ${actual}, expected ${expected}`);
-  }
-}
-
-const TIME: MessageSchema = {
-  1: { name: "seconds", type: "int" },
-  2: { name: "nanos", type: "int" },
-};
-const QUANTITY: MessageSchema = { 1: { name: "string", type: "string" } };
-
 /** A `resource.Quantity` message as the string the JSON encoding writes. */
 function quantityText(bytes: Uint8Array, start: number, end: number): string {
   return (decodeMessage(bytes, QUANTITY, start, end).string as string | undefined) ?? "";
-}
-
-/** A `meta.v1.Time` as the JSON encoding writes it: whole seconds, UTC. */
-function rfc3339(time: Record<string, unknown>): string {
-  const seconds = (time.seconds as number | undefined) ?? 0;
-  return new Date(seconds * 1000).toISOString().replace(/\.\d{3}Z$/, "Z");
 }
 
 /** An enveloped list's items (`k8s\0` + runtime.Unknown{raw}), decoded with `itemSchema`. */
