@@ -17,7 +17,8 @@
  * @module
  */
 import type { KubeObject } from "../kube/types.ts";
-import { Controller, type ControllerOptions, type Source, type Watch } from "./controller.ts";
+import { checkOptions, Controller } from "./controller.ts";
+import { type ControllerOptions, type Source, type Watch } from "./controller_options.ts";
 import type { LeaderRunnable } from "./manager.ts";
 import type { Reconciler } from "./reconciler.ts";
 
@@ -121,7 +122,7 @@ export class ControllerBuilder<T extends KubeObject> {
       reconciler,
     };
     // Checked now, not at the first election: a bad option fails at start-up.
-    new Controller<T>(options);
+    checkOptions(options);
     this.#host.addController(() => new Controller<T>(options));
   }
 }

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import type { KubeObject } from "../kube/types.ts";
 import { byControllerOwner, byLabel, controllerManagedBy } from "./builder.ts";
-import type { Source } from "./controller.ts";
+import type { Source } from "./controller_options.ts";
 import type { LeaderRunnable } from "./manager.ts";
 
 const source = { resource: "things" } as Source<KubeObject>;

@@ -8,19 +8,16 @@
  * @module
  */
 import { DEFAULT_SLICE_MS, TimeSlice } from "./time_slice.ts";
+import { type ControllerOptions, DEFAULT_DRAIN_MS, DEFAULT_WORKERS } from "./controller_options.ts";
+
 import { getLogger } from "@logtape/logtape";
 import { type Clock, realClock } from "../clock.ts";
-import type { Informer } from "../cache/informer.ts";
 import { objectKey } from "../cache/store.ts";
 import type { KubeObject } from "../kube/types.ts";
 import { Debouncer } from "../queue/debounce.ts";
-import type { RateLimiter } from "../queue/rate_limiters.ts";
 import { RateLimitingQueue } from "../queue/rate_limiting_queue.ts";
-import type { WorkQueuePriority } from "../queue/work_queue.ts";
-import type { WorkQueueMetricsProvider } from "../queue/queue_metrics.ts";
 import {
   type ReconcileOutcome,
-  type Reconciler,
   type ReconcileResult,
   requestFor,
   TerminalError,
@@ -29,62 +26,19 @@ import {
 const log = getLogger(["pgop", "controller"]);
 
 /**
- * Default number of concurrent reconciles. Reconciles mostly wait on the API
- * server, so several overlap usefully on one event loop; the client-side QPS
- * limit, not this number, bounds the load on the API server.
+ * Checks `options` as the {@link Controller} constructor does, without making one.
+ * @returns the number of workers
+ * @throws {RangeError} for invalid options
  */
-export const DEFAULT_WORKERS = 8;
-/** Default time in-flight reconciles get to finish on a graceful stop. */
-export const DEFAULT_DRAIN_MS = 10_000;
-
-/** What a controller needs of an informer: its cache and its change notifications. */
-export type Source<T extends KubeObject> = Pick<Informer<T>, "store" | "addHandler" | "resource">;
-
-/**
- * A watched resource whose changes queue primary objects: `map` names the key
- * (`namespace/name`) of the primary object a changed object belongs to, or
- * undefined for none (controller-runtime's `Watches` with a map function; see
- * `builder.ts` for the usual maps).
- */
-export interface Watch {
-  readonly source: Source<KubeObject>;
-  readonly map: (obj: KubeObject) => string | undefined;
-}
-
-/** Options of {@link Controller}. */
-export interface ControllerOptions<T extends KubeObject> {
-  /** Names the queue and the metrics (`name` label). */
-  readonly name: string;
-  /** The primary resource's informer; its kind is what owned objects point at. */
-  readonly primary: Source<T>;
-  /** Other resources whose changes queue a primary object (owned children, related objects). */
-  readonly watches?: readonly Watch[];
-  readonly reconciler: Reconciler;
-  /** Concurrent reconciles (default {@link DEFAULT_WORKERS}). */
-  readonly workers?: number;
-  readonly rateLimiter?: RateLimiter<string>;
-  readonly queueMetrics?: WorkQueueMetricsProvider;
-  /** Per-key debounce window for event bursts in ms; 0 (default) enqueues at once. */
-  readonly debounceMs?: number;
-  /** Queue priority of a primary object (default "normal"); read from the cache when its key is queued. */
-  readonly priority?: (obj: T) => WorkQueuePriority;
-  /** Which updates of a primary object need a reconcile (default: all). */
-  readonly updatePredicate?: (oldObj: T, newObj: T) => boolean;
-  /**
-   * Re-queue every primary object this often (ms); 0 (default) = never. The
-   * owned-object watches already report drift of children, so a periodic
-   * resync only costs a reconcile per object; use it when something pgop does
-   * not watch can change.
-   */
-  readonly resyncMs?: number;
-  /** Called after each reconcile with its outcome and duration. */
-  readonly onReconcile?: (outcome: ReconcileOutcome, seconds: number) => void;
-  /**
-   * Busy time of the workers (real ms) after which they let the event loop
-   * turn (default {@link DEFAULT_SLICE_MS}); 0 = never (tests on a fake clock).
-   */
-  readonly timeSliceMs?: number;
-  readonly clock?: Clock;
+export function checkOptions<T extends KubeObject>(options: ControllerOptions<T>): number {
+  const workers = options.workers ?? DEFAULT_WORKERS;
+  if (!Number.isInteger(workers) || workers < 1) {
+    throw new RangeError(`workers must be an integer >= 1, got ${workers}`);
+  }
+  if (!((options.resyncMs ?? 0) >= 0)) {
+    throw new RangeError(`resyncMs must be >= 0, got ${options.resyncMs}`);
+  }
+  return workers;
 }
 
 /** Runs a reconciler over a work queue fed by informers. */
@@ -100,13 +54,7 @@ export class Controller<T extends KubeObject> {
 
   /** Does no I/O. @throws {RangeError} for invalid options */
   constructor(options: ControllerOptions<T>) {
-    const workers = options.workers ?? DEFAULT_WORKERS;
-    if (!Number.isInteger(workers) || workers < 1) {
-      throw new RangeError(`workers must be an integer >= 1, got ${workers}`);
-    }
-    if (!((options.resyncMs ?? 0) >= 0)) {
-      throw new RangeError(`resyncMs must be >= 0, got ${options.resyncMs}`);
-    }
+    const workers = checkOptions(options);
     this.name = options.name;
     this.#options = options;
     this.#workers = workers;

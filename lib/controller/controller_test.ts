@@ -4,7 +4,8 @@ import { IndexedStore } from "../cache/store.ts";
 import type { KubeObject } from "../kube/types.ts";
 import { FakeClock, flushMicrotasks } from "../../tests/support/fake_clock.ts";
 import { byControllerOwner } from "./builder.ts";
-import { Controller, type Source } from "./controller.ts";
+import { Controller } from "./controller.ts";
+import { type Source } from "./controller_options.ts";
 import { type ReconcileRequest, TerminalError } from "./reconciler.ts";
 
 /** An informer stand-in: a store plus handlers, driven by the test. */
