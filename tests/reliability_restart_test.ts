@@ -38,6 +38,7 @@ import {
   waitAllReady,
   waitConverged,
 } from "./support/reliability.ts";
+import { settledProcess } from "./support/settled.ts";
 import { waitUntil } from "./support/wait.ts";
 
 /** The resource label of each of pgop's four caches. */
@@ -278,8 +279,12 @@ Deno.test("reliability: when etcd compacted pgop's resourceVersion away, it reli
             return left.trim() === "";
           }, { timeoutMs: 60_000, intervalMs: 250 });
           assert.equal(await made(), 4, "exactly the 4 children of gap-new");
-          await sleep(3_000);
-          assert.equal(await made(), 4, "no create once converged");
+          const version = await settledProcess(() => pgop.metrics(), cluster, "default/gap-new");
+          assert.equal(
+            await made(),
+            4,
+            `no create until the Database watch delivered ${version} and the queue was idle`,
+          );
         },
       );
 
