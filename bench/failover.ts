@@ -31,7 +31,8 @@ import { clientFor } from "../tests/support/client.ts";
 import { type LocalCluster, withCluster } from "../tests/support/cluster.ts";
 import { installCrd } from "../tests/support/pgop.ts";
 import { readLease, waitForHolder } from "../tests/support/lease.ts";
-import { type PgopProcess, startPgopProcess } from "../tests/support/pgop_process.ts";
+import { type PgopProcess } from "../tests/support/pgop_process.ts";
+import { startPgopProcess } from "../tests/support/start_pgop_process.ts";
 import { machineNote } from "./lib/readme.ts";
 import { barChart } from "./lib/svg.ts";
 

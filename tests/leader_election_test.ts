@@ -36,7 +36,8 @@ import { applyDatabases, databaseManifest, installCrd } from "./support/pgop.ts"
 import { AuditLog } from "./support/audit.ts";
 import { readLease, waitForHolder } from "./support/lease.ts";
 import { LEASE_AUDIT_POLICY, replicaWrites, writesByNonLeaders } from "./support/lease_audit.ts";
-import { type PgopProcess, startPgopProcess } from "./support/pgop_process.ts";
+import { type PgopProcess } from "./support/pgop_process.ts";
+import { startPgopProcess } from "./support/start_pgop_process.ts";
 import { queueIdleIn } from "./support/settled.ts";
 import { waitUntil } from "./support/wait.ts";
 

@@ -22,7 +22,8 @@ import { AuditLog, retryGapsAfter429 } from "./support/audit.ts";
 import { clientFor } from "./support/client.ts";
 import { withCluster } from "./support/cluster.ts";
 import { applyDatabases, CRD_PATH, databaseManifest, installCrd } from "./support/pgop.ts";
-import { type PgopProcess, startPgopProcess } from "./support/pgop_process.ts";
+import { type PgopProcess } from "./support/pgop_process.ts";
+import { startPgopProcess } from "./support/start_pgop_process.ts";
 import { leakedIn, PasswordLedger, passwordOf } from "./support/passwords.ts";
 import { parseExposition, samplesOf, valueOf } from "./support/prometheus_text.ts";
 import {

@@ -25,7 +25,7 @@ import {
   installCrd,
   startPgop,
 } from "./support/pgop.ts";
-import { startPgopProcess } from "./support/pgop_process.ts";
+import { startPgopProcess } from "./support/start_pgop_process.ts";
 import { PasswordLedger } from "./support/passwords.ts";
 import { parseExposition, type Scrape, valueOf } from "./support/prometheus_text.ts";
 import {

@@ -1,5 +1,6 @@
 /**
- * pgop as a child process (`deno run main.ts`), for tests that need what only
+ * pgop as a child process (`deno run main.ts`, started by
+ * `start_pgop_process.ts`), for tests that need what only
  * a real process has: signals (SIGTERM, SIGKILL, SIGSTOP/SIGCONT), an exit
  * code, its own event loop and its own /metrics endpoint.
  *
@@ -8,19 +9,15 @@
  * control plane's (kept with them when a test fails).
  *
  * ```ts
- * await using a = startPgopProcess(cluster, { identity: "a" });
+ * await using a = startPgopProcess(cluster, { identity: "a" }); // start_pgop_process.ts
  * await a.ready();
  * await a.waitForLine((l) => l.message.startsWith("Became leader"));
  * ```
  *
  * @module
  */
-import { pgopRunFlags } from "./pgop_runtime.ts";
-import { dirname, join } from "node:path";
 import { LEASE_NAME } from "./lease.ts";
 import { parseExposition, valueOf } from "./prometheus_text.ts";
-import { MAIN_PATH } from "./pgop.ts";
-import type { LocalCluster } from "./cluster.ts";
 
 /** One line of pgop's output. */
 export interface LogLine {
@@ -34,22 +31,6 @@ export interface LogLine {
   readonly message: string;
 }
 
-/** Options of {@link startPgopProcess}. */
-export interface PgopProcessOptions {
-  /** Leader-election identity (`--identity`); also names the log file. */
-  readonly identity: string;
-  /** More flags, e.g. `["--lease-duration=4s"]`; they come last and so win. */
-  readonly args?: readonly string[];
-  /** Pass `--leader-elect` (default true). */
-  readonly leaderElect?: boolean;
-  /** Default: the cluster's admin kubeconfig. */
-  readonly kubeconfig?: string;
-  /** Where the log file goes; default the cluster's directory. */
-  readonly logDir?: string;
-  /** Extra environment variables (the test's environment is inherited). */
-  readonly env?: Readonly<Record<string, string>>;
-}
-
 /** Options of {@link PgopProcess.waitForLine}. */
 export interface WaitForLineOptions {
   /** Default 30 000. */
@@ -60,7 +41,6 @@ export interface WaitForLineOptions {
 
 const DEFAULT_WAIT_MS = 30_000;
 const encoder = new TextEncoder();
-const REPO_ROOT = dirname(MAIN_PATH);
 
 /**
  * A running pgop child process. Call {@link stop} (or `await using`) in a
@@ -287,56 +267,4 @@ export class PgopProcess {
       this.#lines.slice(-lines).map((l) => l.text).join("\n")
     }`;
   }
-}
-
-/**
- * Starts `deno run main.ts --kubeconfig=… --leader-elect --identity=… --metrics-address=127.0.0.1:0
- * --log-format=json --log-level=info …args`. The metrics port is chosen by the
- * process itself (no race for a free port) and read from its log by
- * {@link PgopProcess.ready}. The pid is also added to the cluster's `pids`
- * file, so that the cluster reaper kills it if the test runner itself dies.
- */
-export function startPgopProcess(
-  cluster: LocalCluster,
-  options: PgopProcessOptions,
-): PgopProcess {
-  if (!/^[a-z0-9][a-z0-9._-]*$/i.test(options.identity)) {
-    throw new RangeError(`identity must be a simple name, got "${options.identity}"`);
-  }
-  const logFile = join(options.logDir ?? cluster.dir, `pgop-${options.identity}.log`);
-  const args = [
-    "run",
-    ...pgopRunFlags(),
-    `--config=${join(REPO_ROOT, "deno.json")}`,
-    MAIN_PATH,
-    `--kubeconfig=${options.kubeconfig ?? cluster.kubeconfigPath}`,
-    ...(options.leaderElect ?? true ? ["--leader-elect"] : []),
-    `--identity=${options.identity}`,
-    "--metrics-address=127.0.0.1:0",
-    "--log-format=json",
-    "--log-level=info",
-    ...(options.args ?? []),
-  ];
-  const log = Deno.openSync(logFile, { create: true, append: true });
-  let child: Deno.ChildProcess;
-  try {
-    child = new Deno.Command(Deno.execPath(), {
-      args,
-      cwd: REPO_ROOT,
-      env: { NO_COLOR: "1", ...options.env },
-      stdin: "null",
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
-  } catch (error) {
-    log.close();
-    throw error;
-  }
-  const proc = new PgopProcess(child, options.identity, logFile, log);
-  try {
-    Deno.writeTextFileSync(join(cluster.dir, "pids"), `${child.pid}\n`, { append: true });
-  } catch {
-    // Best effort: only the reaper's safety net depends on it.
-  }
-  return proc;
 }
