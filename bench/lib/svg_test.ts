@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { barChart, escapeXml, formatNumber, lineChart, niceTicks } from "./svg.ts";
+import { barChart, lineChart } from "./svg.ts";
+import { escapeXml, formatNumber, niceTicks } from "./svg_format.ts";
 
 Deno.test("niceTicks() covers the range with steps of 1, 2 or 5 × 10^n", () => {
   assert.deepEqual(niceTicks(0, 17), [0, 5, 10, 15, 20]);
