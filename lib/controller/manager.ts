@@ -102,11 +102,6 @@ export class Manager {
     return this.#caches.every((c) => c.hasSynced);
   }
 
-  /** The client the caches read with (writers wrap it, e.g. with a fence). */
-  get client(): KubeClient {
-    return this.#o.client;
-  }
-
   /**
    * A new cache of `resource` as `options` declares it, run and synced by the
    * manager before any controller starts.
