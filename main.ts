@@ -1,7 +1,7 @@
 /**
  * pgop: a Kubernetes operator for PostgreSQL.
  *
- *   deno task pgop [flags]   (deno.json has the permissions; --allow-ffi for libc is optional)
+ *   deno task pgop [flags]   (tests/support/pgop_runtime.ts has the permissions, each scoped)
  *
  * Flags and environment → configuration → kubeconfig → a preflight request →
  * the operator, until SIGTERM/SIGINT. Errors a user can fix (flags,
@@ -9,13 +9,12 @@
  *
  * @module
  */
-import { ConfigError, parseConfig, USAGE } from "./lib/config.ts";
+import { CONFIG_ENV, ConfigError, parseConfig, USAGE } from "./lib/config.ts";
 import { ApiError, KubeconfigError, TransportError } from "./lib/kube/errors.ts";
 import { loadKubeconfig } from "./lib/kube/kubeconfig.ts";
 import { Resources } from "./lib/kube/resource.ts";
 import { RestClient } from "./lib/kube/rest_client.ts";
 import { configureLogging, getLogger } from "./lib/log.ts";
-import { openMallocTrim, startMallocTrim } from "./lib/malloc_trim.ts";
 import { PgopMetrics } from "./lib/metrics/registry.ts";
 import { runOperator } from "./lib/operator.ts";
 
@@ -56,7 +55,9 @@ async function preflight(client: RestClient, server: string): Promise<void> {
 }
 
 async function main(): Promise<number> {
-  const parsed = parseConfig(Deno.args, Deno.env.toObject());
+  // Only the variables pgop uses, so that --allow-env can name them.
+  const env = Object.fromEntries(CONFIG_ENV.map((name) => [name, Deno.env.get(name)]));
+  const parsed = parseConfig(Deno.args, env);
   if (parsed === "help") {
     console.log(USAGE);
     return 0;
@@ -92,9 +93,6 @@ async function main(): Promise<number> {
     leaderElect: config.leaderElect,
   });
   const operator = runOperator(client, config, metrics, stop.signal);
-  const malloc = openMallocTrim();
-  if ("reason" in malloc) log.debug("Freed native memory is not trimmed: {reason}", malloc);
-  else startMallocTrim({ trim: malloc.trim, signal: stop.signal });
   if (operator.server) {
     log.info("Serving metrics and health on {host}:{port}", {
       host: operator.server.hostname,

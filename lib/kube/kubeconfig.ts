@@ -61,6 +61,8 @@ export interface LoadKubeconfigOptions {
   readonly clock?: Clock;
 }
 
+/** The API server's Service, by name (see {@link inClusterHost}). */
+const IN_CLUSTER_HOST = "kubernetes.default.svc";
 const SERVICE_ACCOUNT_DIR = "/var/run/secrets/kubernetes.io/serviceaccount";
 const SERVICE_ACCOUNT_TOKEN = `${SERVICE_ACCOUNT_DIR}/token`;
 /** How long an `Authorization` value from a plugin is reused, bounding file reads and staleness. */
@@ -181,7 +183,7 @@ async function inCluster(root: string, clock?: Clock): Promise<ConnectionConfig>
     () => undefined,
   );
   return {
-    server: `https://${host.includes(":") ? `[${host}]` : host}:${port}`,
+    server: `https://${inClusterHost(host, port)}:${port}`,
     caPem: await pem("certificate-authority", join(dir, "ca.crt"), undefined, where),
     insecureSkipTlsVerify: false,
     authHeader: plainAuth({ "token-file": join(dir, "token") }, where, clock),
@@ -190,6 +192,20 @@ async function inCluster(root: string, clock?: Clock): Promise<ConnectionConfig>
     namespace,
     source: "in-cluster",
   };
+}
+
+/**
+ * The API server's service IP from `KUBERNETES_SERVICE_HOST`, as client-go
+ * uses it; but when pgop's sandbox does not allow connecting to that IP
+ * (the compiled binary cannot know it in advance) and does allow the
+ * service's name, the name: it resolves to the same IP in every cluster and
+ * is in the API server's certificate.
+ */
+function inClusterHost(host: string, port: string): string {
+  const ip = host.includes(":") ? `[${host}]` : host;
+  const allowed = (h: string) =>
+    Deno.permissions.querySync({ name: "net", host: `${h}:${port}` }).state === "granted";
+  return !allowed(ip) && allowed(IN_CLUSTER_HOST) ? IN_CLUSTER_HOST : ip;
 }
 
 /** Reuses a header for {@link AUTH_CACHE_MS} and shares one lookup among concurrent callers. */
@@ -286,7 +302,9 @@ async function kubeconfigFiles(explicit: string | undefined): Promise<string[]> 
     }
     return files;
   }
-  const home = Deno.env.get("HOME") ?? Deno.env.get("USERPROFILE");
+  // USERPROFILE only where it means something: a sandbox that grants just HOME must not throw.
+  const home = Deno.env.get("HOME") ??
+    (Deno.build.os === "windows" ? Deno.env.get("USERPROFILE") : undefined);
   const fallback = home ? join(home, ".kube", "config") : undefined;
   return fallback && await exists(fallback) ? [fallback] : [];
 }

@@ -90,7 +90,11 @@ export async function startPgop(
   // pgop's warnings and errors show in the test output (PGOP_TEST_LOG_LEVEL=debug for more).
   const level = (Deno.env.get("PGOP_TEST_LOG_LEVEL") ?? "warning") as Config["logLevel"];
   await (logging ??= configureLogging({ level, format: "text" }));
-  const config = parseConfig(["--metrics-address=127.0.0.1:0", ...args], {}) as Config;
+  const config = parseConfig([
+    "--metrics-address=127.0.0.1:0",
+    "--health-probe-address=0",
+    ...args,
+  ], {}) as Config;
   const metrics = new PgopMetrics();
   const requests: RequestInfo[] = [];
   const client = await clientFor(cluster, {

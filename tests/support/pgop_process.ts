@@ -15,7 +15,7 @@
  *
  * @module
  */
-import { pgopRunFlags } from "./pgop_runtime.ts";
+import { localPermissions, pgopRunFlags } from "./pgop_runtime.ts";
 import { dirname, join } from "node:path";
 import { LEASE_NAME } from "./lease.ts";
 import { parseExposition, valueOf } from "./prometheus_text.ts";
@@ -304,15 +304,17 @@ export function startPgopProcess(
     throw new RangeError(`identity must be a simple name, got "${options.identity}"`);
   }
   const logFile = join(options.logDir ?? cluster.dir, `pgop-${options.identity}.log`);
+  const kubeconfig = `--kubeconfig=${options.kubeconfig ?? cluster.kubeconfigPath}`;
   const args = [
     "run",
-    ...pgopRunFlags(),
+    ...pgopRunFlags(localPermissions([kubeconfig])),
     `--config=${join(REPO_ROOT, "deno.json")}`,
     MAIN_PATH,
-    `--kubeconfig=${options.kubeconfig ?? cluster.kubeconfigPath}`,
+    kubeconfig,
     ...(options.leaderElect ?? true ? ["--leader-elect"] : []),
     `--identity=${options.identity}`,
     "--metrics-address=127.0.0.1:0",
+    "--health-probe-address=127.0.0.1:0",
     "--log-format=json",
     "--log-level=info",
     ...(options.args ?? []),
