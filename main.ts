@@ -16,6 +16,7 @@ import { Resources } from "./lib/kube/resource.ts";
 import { RestClient } from "./lib/kube/rest_client.ts";
 import { configureLogging, getLogger } from "./lib/log.ts";
 import { PgopMetrics } from "./lib/metrics/registry.ts";
+import { metricsCertificate, MetricsCertificateError } from "./lib/metrics/secure_server.ts";
 import { runOperator } from "./lib/operator.ts";
 
 /** An error that ends pgop with its message alone (no stack). */
@@ -42,7 +43,7 @@ async function preflight(client: RestClient, server: string): Promise<void> {
     }
     if (error instanceof ApiError && error.code === 403) {
       throw new FatalError(
-        `Not allowed to list databases.database.example.com (403): apply deploy/rbac.yaml or grant the role (${error.message})`,
+        `Not allowed to list databases.database.example.com (403): install deploy/ (kubectl apply -k deploy/cluster-wide or deploy/namespaced) or grant the role (${error.message})`,
       );
     }
     if (error instanceof ApiError && error.code === 404) {
@@ -92,11 +93,18 @@ async function main(): Promise<number> {
     workers: config.workers,
     leaderElect: config.leaderElect,
   });
-  const operator = runOperator(client, config, metrics, stop.signal);
-  if (operator.server) {
-    log.info("Serving metrics and health on {host}:{port}", {
-      host: operator.server.hostname,
-      port: operator.server.port,
+  const tls = config.metricsSecure ? await metricsCertificate(config.metricsCertDir) : undefined;
+  const operator = runOperator(client, config, metrics, stop.signal, { tls });
+  const { server, healthServer } = operator;
+  if (server) {
+    const where = { host: server.hostname, port: server.port };
+    if (tls) log.info("Serving metrics over HTTPS (token reviewed) on {host}:{port}", where);
+    else log.info("Serving metrics and health on {host}:{port}", where);
+  }
+  if (healthServer) {
+    log.info("Serving health probes on {host}:{port}", {
+      host: healthServer.hostname,
+      port: healthServer.port,
     });
   }
   try {
@@ -114,7 +122,7 @@ if (import.meta.main) {
     Deno.exit(await main());
   } catch (error) {
     const known = error instanceof FatalError || error instanceof ConfigError ||
-      error instanceof KubeconfigError ||
+      error instanceof KubeconfigError || error instanceof MetricsCertificateError ||
       error instanceof ApiError || error instanceof TransportError || error instanceof RangeError;
     const message = error instanceof Error ? error.message : String(error);
     console.error(

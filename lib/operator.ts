@@ -34,7 +34,9 @@ import { defaultIdentity } from "./leader/identity.ts";
 import { FencedClient } from "./leader/fenced_client.ts";
 import { LeaderElector } from "./leader/leader_elector.ts";
 import type { CacheMetrics, PgopMetrics } from "./metrics/registry.ts";
-import { type HttpServer, serveHttp } from "./metrics/server.ts";
+import { startEndpoints } from "./metrics/endpoints.ts";
+import type { TlsFiles } from "./metrics/self_signed.ts";
+import type { HttpServer } from "./metrics/server.ts";
 import {
   BucketRateLimiter,
   ItemExponentialFailureRateLimiter,
@@ -84,7 +86,10 @@ export const CACHE_PROTOBUF = {
 export interface RunningOperator {
   readonly databases: InformerLike<Database>;
   readonly manager: Manager;
+  /** The metrics server (plain: with the probes). */
   readonly server: HttpServer | undefined;
+  /** The probes' own server (`--health-probe-address`). */
+  readonly healthServer: HttpServer | undefined;
   /** Resolves when pgop has stopped (after its signal aborted). */
   readonly finished: Promise<void>;
 }
@@ -162,7 +167,7 @@ export function runOperator(
   config: Config,
   metrics: PgopMetrics,
   signal: AbortSignal,
-  options: { serve?: boolean } = {},
+  options: { serve?: boolean; tls?: TlsFiles } = {},
 ): RunningOperator {
   const databases = informer<Database>(client, Resources.databases, config, metrics, {
     indexers: {
@@ -304,9 +309,10 @@ export function runOperator(
   const stop = new AbortController();
   signal.addEventListener("abort", () => stop.abort(signal.reason), { once: true });
   metrics.startRuntimeProbes(stop.signal);
-  const server = options.serve === false ? undefined : serveHttp({
-    hostname: config.metricsHostname,
-    port: config.metricsPort,
+  const endpoints = options.serve === false ? undefined : startEndpoints({
+    config,
+    client,
+    tls: options.tls,
     metrics,
     health: {
       live: () => metrics.eventLoopLagSeconds() < 5,
@@ -316,6 +322,7 @@ export function runOperator(
           : { ok: false, detail: "waiting for the caches to sync" },
     },
     signal: stop.signal,
+    onError: (error) => log.warning("A metrics or health request failed: {error}", { error }),
   });
   const finished = (async () => {
     try {
@@ -326,10 +333,16 @@ export function runOperator(
       // must not hold up the exit for long.
       let timer: ReturnType<typeof setTimeout> | undefined;
       const bound = new Promise<void>((resolve) => (timer = setTimeout(resolve, SERVER_STOP_MS)));
-      await Promise.race([server?.finished, bound]);
+      await Promise.race([endpoints?.finished, bound]);
       clearTimeout(timer);
       log.debug("Metrics server stopped");
     }
   })();
-  return { databases, manager, server, finished };
+  return {
+    databases,
+    manager,
+    server: endpoints?.metrics,
+    healthServer: endpoints?.health,
+    finished,
+  };
 }

@@ -11,6 +11,8 @@ import { type Config, parseConfig } from "../../lib/config.ts";
 import type { RequestInfo } from "../../lib/kube/http_transport.ts";
 import type { RestClient } from "../../lib/kube/rest_client.ts";
 import { PgopMetrics } from "../../lib/metrics/registry.ts";
+import { metricsCertificate } from "../../lib/metrics/secure_server.ts";
+import type { TlsFiles } from "../../lib/metrics/self_signed.ts";
 import { type RunningOperator, runOperator } from "../../lib/operator.ts";
 import type { Database } from "../../lib/database/types.ts";
 import { configureLogging } from "../../lib/log.ts";
@@ -71,6 +73,8 @@ export interface InProcessPgop {
   readonly operator: RunningOperator;
   readonly metrics: PgopMetrics;
   readonly client: RestClient;
+  /** The metrics server's certificate, with `--metrics-secure`. */
+  readonly tls: TlsFiles | undefined;
   /** Every request pgop made (each attempt), in order. */
   readonly requests: RequestInfo[];
   /** Requests with a write verb since `from` (an index into `requests`). */
@@ -107,11 +111,13 @@ export async function startPgop(
     },
   });
   const stopper = new AbortController();
-  const operator = runOperator(client, config, metrics, stopper.signal);
+  const tls = config.metricsSecure ? await metricsCertificate(config.metricsCertDir) : undefined;
+  const operator = runOperator(client, config, metrics, stopper.signal, { tls });
   return {
     operator,
     metrics,
     client,
+    tls,
     requests,
     writes: (from = 0) => requests.slice(from).filter((r) => WRITE_VERBS.has(r.verb)),
     stop: async () => {

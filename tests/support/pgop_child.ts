@@ -26,6 +26,8 @@ export interface PgopChildOptions {
   readonly env?: Readonly<Record<string, string>>;
   /** Variables to leave out of the child's environment. */
   readonly unset?: readonly string[];
+  /** More `deno run` flags (not permissions), e.g. `--preload=probe.ts`. */
+  readonly denoFlags?: readonly string[];
 }
 
 /** How a child ended. */
@@ -66,6 +68,7 @@ export class PgopChild {
         "--frozen",
         "--no-prompt",
         ...pgopRunFlags(options.permissions ?? localPermissions(args)),
+        ...(options.denoFlags ?? []),
         MAIN_PATH,
         // Health probes on a port of their own choosing, unless `args` says otherwise.
         "--health-probe-address=127.0.0.1:0",
