@@ -107,6 +107,12 @@ Deno.test("main.ts in the image's sandbox reconciles, and its process can do not
       // sandbox, and refuses a scrape without a token.
       const scrape = await insecureGet(`https://${listen[0]}/metrics`);
       assert.equal(scrape.status, 401, scrape.body);
+      // The Lease names the real host (Deno.hostname(), the one sys permission), not "pgop".
+      const lease = JSON.parse(
+        await cluster.kubectl(["get", "lease", "pgop-leader", "-n", "default", "-o", "json"]),
+      );
+      const host = Deno.hostname().replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+      assert.match(lease.spec.holderIdentity, new RegExp(`^${host}_[0-9a-f]{8}$`));
       pgop.kill("SIGTERM");
       const exit = await pgop.exited(15_000);
       assert.equal(exit.code, 0, pgop.stderr);
