@@ -14,6 +14,7 @@ import type { RequestOptions as HttpsRequestOptions } from "node:https";
 import { join } from "node:path";
 import { type Clock, realClock } from "../clock.ts";
 import { KubeconfigError } from "./errors.ts";
+import { inClusterHost } from "./in_cluster_host.ts";
 import {
   type Entry,
   firstLine,
@@ -61,8 +62,6 @@ export interface LoadKubeconfigOptions {
   readonly clock?: Clock;
 }
 
-/** The API server's Service, by name (see {@link inClusterHost}). */
-const IN_CLUSTER_HOST = "kubernetes.default.svc";
 const SERVICE_ACCOUNT_DIR = "/var/run/secrets/kubernetes.io/serviceaccount";
 const SERVICE_ACCOUNT_TOKEN = `${SERVICE_ACCOUNT_DIR}/token`;
 /** How long an `Authorization` value from a plugin is reused, bounding file reads and staleness. */
@@ -192,20 +191,6 @@ async function inCluster(root: string, clock?: Clock): Promise<ConnectionConfig>
     namespace,
     source: "in-cluster",
   };
-}
-
-/**
- * The API server's service IP from `KUBERNETES_SERVICE_HOST`, as client-go
- * uses it; but when pgop's sandbox does not allow connecting to that IP
- * (the compiled binary cannot know it in advance) and does allow the
- * service's name, the name: it resolves to the same IP in every cluster and
- * is in the API server's certificate.
- */
-function inClusterHost(host: string, port: string): string {
-  const ip = host.includes(":") ? `[${host}]` : host;
-  const allowed = (h: string) =>
-    Deno.permissions.querySync({ name: "net", host: `${h}:${port}` }).state === "granted";
-  return !allowed(ip) && allowed(IN_CLUSTER_HOST) ? IN_CLUSTER_HOST : ip;
 }
 
 /** Reuses a header for {@link AUTH_CACHE_MS} and shares one lookup among concurrent callers. */
