@@ -21,7 +21,7 @@ import { deploymentArgs, withAddresses } from "./support/deployment_args.ts";
 import { dockerfilePermissions } from "./support/dockerfile.ts";
 import { PgopChild } from "./support/pgop_child.ts";
 import { applyDatabases, databaseManifest, installCrd } from "./support/pgop.ts";
-import { hostPort } from "./support/pgop_runtime.ts";
+import { hostPort, PGOP_ENV } from "./support/pgop_runtime.ts";
 import { insecureGet } from "./support/insecure_https.ts";
 import { freePorts } from "./support/ports.ts";
 import { waitUntil } from "./support/wait.ts";
@@ -120,5 +120,62 @@ Deno.test("main.ts in the image's sandbox reconciles, and its process can do not
     } finally {
       await Deno.remove(dir, { recursive: true });
     }
+  });
+});
+
+Deno.test("deno task pgop: main.ts in a sandbox scoped to the kubeconfig's cluster", async () => {
+  await withCluster({}, async (cluster) => {
+    await installCrd(cluster);
+    const root = new URL("../", import.meta.url).pathname;
+    const task: string = JSON.parse(await Deno.readTextFile(join(root, "deno.json"))).tasks.pgop;
+    // The task's own flags, run directly so that this test holds the launcher's pid.
+    const [, ...taskArgs] = task.split(" ");
+    const launcher = new Deno.Command(Deno.execPath(), {
+      args: [
+        ...taskArgs,
+        `--kubeconfig=${cluster.kubeconfigPath}`,
+        "--metrics-address=127.0.0.1:0",
+        "--health-probe-address=127.0.0.1:0",
+        "--log-format=json",
+      ],
+      cwd: root,
+      clearEnv: true,
+      env: { PATH: Deno.env.get("PATH") ?? "", HOME: Deno.env.get("HOME") ?? "", NO_COLOR: "1" },
+      stdin: "null",
+      stdout: "null",
+      stderr: "piped",
+    }).spawn();
+    // The cluster's reaper kills it (and, below, pgop) should this test runner die.
+    await Deno.writeTextFile(join(cluster.dir, "pids"), `${launcher.pid}\n`, { append: true });
+    let stderr = "";
+    const reading = (async () => {
+      for await (const chunk of launcher.stderr.pipeThrough(new TextDecoderStream())) {
+        stderr += chunk;
+      }
+    })();
+    try {
+      await waitUntil("pgop's caches synced", () => stderr.includes("Caches synced"), {
+        timeoutMs: 60_000,
+      });
+      const children = await Deno.readTextFile(
+        `/proc/${launcher.pid}/task/${launcher.pid}/children`,
+      );
+      const [pgopPid] = children.trim().split(/\s+/);
+      await Deno.writeTextFile(join(cluster.dir, "pids"), `${pgopPid}\n`, { append: true });
+      const argv = (await Deno.readTextFile(`/proc/${pgopPid}/cmdline`)).split("\0");
+      const permissions = argv.filter((a) => a.startsWith("--allow-"));
+      assert.deepEqual(permissions.sort(), [
+        `--allow-env=${PGOP_ENV.join(",")}`,
+        `--allow-net=${hostPort(cluster.server)},127.0.0.1:0,127.0.0.1:0`,
+        `--allow-read=${cluster.kubeconfigPath}`,
+        "--allow-sys=hostname",
+      ]);
+    } finally {
+      launcher.kill("SIGTERM");
+      const status = await launcher.status;
+      await reading;
+      assert.equal(status.code, 0, stderr);
+    }
+    assert.match(stderr, /"pgop stopped"/);
   });
 });
