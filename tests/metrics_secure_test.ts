@@ -8,9 +8,10 @@
  */
 import assert from "node:assert/strict";
 import { POSITIVE_TTL_MS } from "../lib/metrics/auth_cache.ts";
-import { type LocalCluster, withCluster } from "./support/cluster.ts";
+import { withCluster } from "./support/cluster.ts";
 import { installCrd, startPgop } from "./support/pgop.ts";
 import {
+  createServiceAccount,
   installRbac,
   serviceAccountKubeconfig,
   serviceAccountToken,
@@ -19,25 +20,12 @@ import { waitUntil } from "./support/wait.ts";
 
 const REVIEWS = ["tokenreviews.authentication.k8s.io", "subjectaccessreviews.authorization.k8s.io"];
 
-async function serviceAccount(cluster: LocalCluster, name: string, role?: string) {
-  await cluster.kubectl(["create", "serviceaccount", name, "-n", "default"]);
-  if (role) {
-    await cluster.kubectl([
-      "create",
-      "clusterrolebinding",
-      `${name}-${role}`,
-      `--clusterrole=${role}`,
-      `--serviceaccount=default:${name}`,
-    ]);
-  }
-}
-
 Deno.test("secure metrics: 401 without a token, 403 without the role, 200 with it, reviews cached", async (t) => {
   await withCluster({}, async (cluster) => {
     await installCrd(cluster);
     await installRbac(cluster);
-    await serviceAccount(cluster, "reader", "pgop-metrics-reader");
-    await serviceAccount(cluster, "stranger");
+    await createServiceAccount(cluster, "reader", { clusterRole: "pgop-metrics-reader" });
+    await createServiceAccount(cluster, "stranger");
     const pgop = await startPgop(cluster, [
       "--metrics-secure",
       "--health-probe-address=127.0.0.1:0",

@@ -23,11 +23,11 @@ import {
 } from "./support/pgop.ts";
 import {
   buildMode,
+  createServiceAccount,
   installDeploy,
   type InstallMode,
   SERVICE_ACCOUNT_USER,
   serviceAccountKubeconfig,
-  serviceAccountToken,
   WATCHED_NAMESPACES,
 } from "./support/service_account.ts";
 import { waitUntil } from "./support/wait.ts";
@@ -152,19 +152,6 @@ const ALLOWED_RESOURCES = new Set([
   "selfsubjectrulesreviews.authorization.k8s.io",
 ]);
 
-/** A ServiceAccount bound to ClusterRole pgop-metrics-reader, as Prometheus would have. */
-async function scraperToken(cluster: LocalCluster): Promise<string> {
-  await cluster.kubectl(["create", "serviceaccount", "prometheus", "-n", "pgop-system"]);
-  await cluster.kubectl([
-    "create",
-    "clusterrolebinding",
-    "prometheus-pgop-metrics",
-    "--clusterrole=pgop-metrics-reader",
-    "--serviceaccount=pgop-system:prometheus",
-  ]);
-  return await serviceAccountToken(cluster, "prometheus", "pgop-system");
-}
-
 /** The Deployment's args in `mode`, with the addresses a test can use. */
 async function podArgs(cluster: LocalCluster, mode: InstallMode): Promise<string[]> {
   const deployment = (await buildMode(cluster, mode)).find((o) => o.kind === "Deployment") as {
@@ -188,7 +175,10 @@ async function runMode(t: Deno.TestContext, mode: InstallMode): Promise<void> {
     const databases = watched.flatMap((namespace, i) =>
       [1, 2].map((n) => ({ name: `rbac-db-${i}-${n}`, namespace }))
     );
-    const token = await scraperToken(cluster);
+    const token = await createServiceAccount(cluster, "prometheus", {
+      namespace: "pgop-system",
+      clusterRole: "pgop-metrics-reader",
+    });
     const args = await podArgs(cluster, mode);
     assert.equal(args.includes("--namespaces=team-a,team-b"), mode === "namespaced", `${args}`);
     const pgop: InProcessPgop = await startPgop(cluster, [

@@ -16,7 +16,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { type LocalCluster, withCluster } from "./support/cluster.ts";
+import { withCluster } from "./support/cluster.ts";
 import { deploymentArgs, withAddresses } from "./support/deployment_args.ts";
 import { dockerfilePermissions } from "./support/dockerfile.ts";
 import { PgopChild } from "./support/pgop_child.ts";
@@ -25,7 +25,7 @@ import { hostPort, PGOP_ENV } from "./support/pgop_runtime.ts";
 import { insecureGet } from "./support/insecure_https.ts";
 import { freePorts } from "./support/ports.ts";
 import { parseExposition, valueOf } from "./support/prometheus_text.ts";
-import { installRbac, serviceAccountToken } from "./support/service_account.ts";
+import { createServiceAccount, installRbac } from "./support/service_account.ts";
 import { waitUntil } from "./support/wait.ts";
 
 const PROBE = new URL("./support/sandbox_probe.ts", import.meta.url).pathname;
@@ -46,20 +46,6 @@ async function imagePermissions(add: { net: string[]; read: string[] }): Promise
       ? `${f},${add.read.join(",")}`
       : f
   );
-}
-
-/** A token of a ServiceAccount bound to deploy/'s pgop-metrics-reader. */
-async function readerToken(cluster: LocalCluster): Promise<string> {
-  await installRbac(cluster);
-  await cluster.kubectl(["create", "serviceaccount", "reader", "-n", "default"]);
-  await cluster.kubectl([
-    "create",
-    "clusterrolebinding",
-    "reader-pgop-metrics",
-    "--clusterrole=pgop-metrics-reader",
-    "--serviceaccount=default:reader",
-  ]);
-  return await serviceAccountToken(cluster, "reader", "default");
 }
 
 Deno.test("main.ts in the image's sandbox reconciles, and its process can do nothing else", async () => {
@@ -124,8 +110,14 @@ Deno.test("main.ts in the image's sandbox reconciles, and its process can do not
       const scrape = await insecureGet(`https://${listen[0]}/metrics`);
       assert.equal(scrape.status, 401, scrape.body);
       // A token with pgop-metrics-reader gets real process figures, read within the sandbox.
+      const readerToken = async () => {
+        await installRbac(cluster);
+        return await createServiceAccount(cluster, "reader", {
+          clusterRole: "pgop-metrics-reader",
+        });
+      };
       const reader = await insecureGet(`https://${listen[0]}/metrics`, {
-        Authorization: `Bearer ${await readerToken(cluster)}`,
+        Authorization: `Bearer ${await readerToken()}`,
       });
       assert.equal(reader.status, 200, reader.body);
       const metrics = parseExposition(reader.body);

@@ -104,3 +104,27 @@ export async function serviceAccountKubeconfig(cluster: LocalCluster): Promise<s
   );
   return path;
 }
+
+/**
+ * Creates ServiceAccount `namespace/name`, bound to `clusterRole` when given
+ * (e.g. deploy/'s pgop-metrics-reader, as for a Prometheus), and returns a
+ * fresh token of it.
+ */
+export async function createServiceAccount(
+  cluster: LocalCluster,
+  name: string,
+  options: { namespace?: string; clusterRole?: string } = {},
+): Promise<string> {
+  const namespace = options.namespace ?? "default";
+  await cluster.kubectl(["create", "serviceaccount", name, "-n", namespace]);
+  if (options.clusterRole) {
+    await cluster.kubectl([
+      "create",
+      "clusterrolebinding",
+      `${namespace}-${name}-${options.clusterRole}`,
+      `--clusterrole=${options.clusterRole}`,
+      `--serviceaccount=${namespace}:${name}`,
+    ]);
+  }
+  return await serviceAccountToken(cluster, name, namespace);
+}
