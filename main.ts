@@ -24,10 +24,19 @@ class FatalError extends Error {
   override readonly name = "FatalError";
 }
 
-/** One request that tells apart "unreachable", "not allowed" and "CRD missing" before anything starts. */
-async function preflight(client: RestClient, server: string): Promise<void> {
+/**
+ * One request that tells apart "unreachable", "not allowed" and "CRD missing"
+ * before anything starts. It lists where pgop will watch: with `--namespaces`,
+ * in the first of them (a namespaced install may list nowhere else).
+ */
+async function preflight(
+  client: RestClient,
+  server: string,
+  namespaces: readonly string[],
+): Promise<void> {
+  const namespace = namespaces[0];
   try {
-    await client.list(Resources.databases, { limit: 1 });
+    await client.list(Resources.databases, { limit: 1, namespace });
   } catch (error) {
     if (error instanceof TransportError) {
       throw new FatalError(
@@ -43,7 +52,9 @@ async function preflight(client: RestClient, server: string): Promise<void> {
     }
     if (error instanceof ApiError && error.code === 403) {
       throw new FatalError(
-        `Not allowed to list databases.database.example.com (403): install deploy/ (kubectl apply -k deploy/cluster-wide or deploy/namespaced) or grant the role (${error.message})`,
+        `Not allowed to list databases.database.example.com${
+          namespace ? ` in namespace "${namespace}"` : ""
+        } (403): install deploy/ (kubectl apply -k deploy/cluster-wide or deploy/namespaced) or grant the role (${error.message})`,
       );
     }
     if (error instanceof ApiError && error.code === 404) {
@@ -73,7 +84,7 @@ async function main(): Promise<number> {
     burst: config.kubeApiBurst,
     onRequest: (info) => metrics.observeRequest(info),
   });
-  await preflight(client, connection.server);
+  await preflight(client, connection.server, config.namespaces);
 
   const stop = new AbortController();
   const onSignal = () => {

@@ -14,6 +14,7 @@ import type { Database } from "../lib/database/types.ts";
 import { type LocalCluster, withCluster } from "./support/cluster.ts";
 import { withAddresses } from "./support/deployment_args.ts";
 import { insecureGet } from "./support/insecure_https.ts";
+import { PgopChild } from "./support/pgop_child.ts";
 import {
   applyDatabases,
   databaseManifest,
@@ -180,6 +181,7 @@ async function runMode(t: Deno.TestContext, mode: InstallMode): Promise<void> {
       clusterRole: "pgop-metrics-reader",
     });
     const args = await podArgs(cluster, mode);
+    const kubeconfig = await serviceAccountKubeconfig(cluster);
     assert.equal(args.includes("--namespaces=team-a,team-b"), mode === "namespaced", `${args}`);
     const pgop: InProcessPgop = await startPgop(cluster, [
       ...args,
@@ -188,7 +190,7 @@ async function runMode(t: Deno.TestContext, mode: InstallMode): Promise<void> {
       "--lease-duration=6s",
       "--renew-deadline=4s",
       "--retry-period=1s",
-    ], { kubeconfig: await serviceAccountKubeconfig(cluster) });
+    ], { kubeconfig });
     const denied = () =>
       pgop.requests.filter((r) => r.code === 401 || r.code === 403).map((r) =>
         `${r.verb} ${r.resource} ${r.code}`
@@ -283,6 +285,26 @@ async function runMode(t: Deno.TestContext, mode: InstallMode): Promise<void> {
     } finally {
       if (!stopped) await pgop.stop();
     }
+
+    await t.step("main.ts starts as the ServiceAccount too (its preflight included)", async () => {
+      await using child = PgopChild.start([
+        `--kubeconfig=${kubeconfig}`,
+        ...args,
+        "--leader-election-namespace=pgop-system",
+      ]);
+      await child.waitForLine(/Caches synced/);
+      await child.waitForLine(/Became leader|Leader is/);
+      child.kill("SIGTERM");
+      const exit = await child.exited(15_000);
+      assert.equal(exit.code, 0, child.stderr);
+      // Timestamps and versions hold digits like 403: look at the records, not the text.
+      const records = child.stderrLines.map((l) => JSON.parse(l) as Record<string, unknown>);
+      assert.deepEqual(records.filter((r) => r.level === "error"), []);
+      assert.deepEqual(
+        records.filter((r) => /Forbidden|Unauthorized|\(40[13]\b/.test(JSON.stringify(r))),
+        [],
+      );
+    });
 
     await t.step("the role allows what pgop does where it watches", async () => {
       for (const namespace of watched) {
