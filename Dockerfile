@@ -11,25 +11,28 @@ COPY main.ts ./
 COPY lib/ lib/
 COPY crds/ crds/
 # Fetch the npm dependencies pinned by deno.lock, then compile with only the
-# permissions pgop needs: network (API server, metrics port), reading the
-# service-account credentials (and a kubeconfig mounted under /etc/pgop), the
-# environment, the host name for the leader identity, and FFI to libc for
-# malloc_trim (lib/malloc_trim.ts: ~11 MiB less resident at 10,000 Databases;
-# drop that flag for a stricter sandbox, pgop then just keeps that memory).
-# tests/main_test.ts runs main.ts with exactly these flags. The V8 flag keeps
-# the young generation small (tests/support/pgop_runtime.ts says why).
+# permissions pgop needs, each scoped (tests/support/pgop_runtime.ts is the
+# recipe and says why each is there; its test checks this file agrees, and
+# tests/sandbox_test.ts runs main.ts with these flags and shows what they deny):
+#   net   the API server by its Service name (lib/kube/kubeconfig.ts uses the
+#         name when the IP is not allowed), and the two ports pgop listens on;
+#   read  the service-account token, CA and namespace, and /etc/pgop for a
+#         mounted metrics certificate;
+#   env   the variables pgop reads (PGOP_* flags, the pod's, the kubeconfig's);
+#   sys   the host name, for the leader identity.
+# No run, write or FFI. The V8 flag keeps the young generation small
+# (tests/support/pgop_runtime.ts says why).
 RUN deno install --frozen --entrypoint main.ts
 RUN deno compile --frozen --no-prompt \
       --v8-flags=--max-semi-space-size=2 \
-      --allow-net \
+      --allow-net=kubernetes.default.svc:443,0.0.0.0:8443,0.0.0.0:8081 \
       --allow-read=/var/run/secrets/kubernetes.io/serviceaccount,/etc/pgop \
-      --allow-env \
+      "--allow-env=PGOP_*,POD_NAMESPACE,HOSTNAME,KUBECONFIG,HOME,KUBERNETES_SERVICE_HOST,KUBERNETES_SERVICE_PORT,LOG_TOKENS,LOG_STREAM" \
       --allow-sys=hostname \
-      --allow-ffi=/lib/x86_64-linux-gnu/libc.so.6,/lib/aarch64-linux-gnu/libc.so.6,/lib64/libc.so.6 \
       --output /out/pgop main.ts
 
 FROM gcr.io/distroless/cc-debian12:nonroot
 COPY --from=build /out/pgop /usr/local/bin/pgop
 USER 65532:65532
-EXPOSE 8080
+EXPOSE 8443 8081
 ENTRYPOINT ["/usr/local/bin/pgop"]

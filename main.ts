@@ -1,7 +1,7 @@
 /**
  * pgop: a Kubernetes operator for PostgreSQL.
  *
- *   deno task pgop [flags]   (deno.json has the permissions; --allow-ffi for libc is optional)
+ *   deno task pgop [flags]   (tests/support/pgop_runtime.ts has the permissions, each scoped)
  *
  * Flags and environment → configuration → connection → client → a preflight
  * request → the operator, until SIGTERM/SIGINT. Errors a user can fix (flags,
@@ -9,14 +9,14 @@
  *
  * @module
  */
-import { ConfigError, parseConfig, USAGE } from "./lib/config.ts";
+import { CONFIG_ENV, ConfigError, parseConfig, USAGE } from "./lib/config.ts";
 import { ApiError, KubeconfigError, TransportError } from "./lib/kube/errors.ts";
 import { loadKubeconfig } from "./lib/kube/kubeconfig.ts";
 import { Resources } from "./lib/kube/resource.ts";
 import { RestClient } from "./lib/kube/rest_client.ts";
 import { configureLogging, getLogger } from "./lib/log.ts";
-import { openMallocTrim, startMallocTrim } from "./lib/malloc_trim.ts";
 import { PgopMetrics } from "./lib/metrics/registry.ts";
+import { metricsCertificate, MetricsCertificateError } from "./lib/metrics/certificate.ts";
 import { runOperator } from "./lib/operator.ts";
 
 /** An error that ends pgop with its message alone (no stack). */
@@ -24,10 +24,19 @@ class FatalError extends Error {
   override readonly name = "FatalError";
 }
 
-/** One request that tells apart "unreachable", "not allowed" and "CRD missing" before anything starts. */
-async function preflight(client: RestClient, server: string): Promise<void> {
+/**
+ * One request that tells apart "unreachable", "not allowed" and "CRD missing"
+ * before anything starts. It lists where pgop will watch: with `--namespaces`,
+ * in the first of them (a namespaced install may list nowhere else).
+ */
+async function preflight(
+  client: RestClient,
+  server: string,
+  namespaces: readonly string[],
+): Promise<void> {
+  const namespace = namespaces[0];
   try {
-    await client.list(Resources.databases, { limit: 1 });
+    await client.list(Resources.databases, { limit: 1, namespace });
   } catch (error) {
     if (error instanceof TransportError) {
       throw new FatalError(
@@ -43,7 +52,9 @@ async function preflight(client: RestClient, server: string): Promise<void> {
     }
     if (error instanceof ApiError && error.code === 403) {
       throw new FatalError(
-        `Not allowed to list databases.database.example.com (403): apply deploy/rbac.yaml or grant the role (${error.message})`,
+        `Not allowed to list databases.database.example.com${
+          namespace ? ` in namespace "${namespace}"` : ""
+        } (403): install deploy/ (kubectl apply -k deploy/cluster-wide or deploy/namespaced) or grant the role (${error.message})`,
       );
     }
     if (error instanceof ApiError && error.code === 404) {
@@ -56,7 +67,9 @@ async function preflight(client: RestClient, server: string): Promise<void> {
 }
 
 async function main(): Promise<number> {
-  const parsed = parseConfig(Deno.args, Deno.env.toObject());
+  // Only the variables pgop uses, so that --allow-env can name them.
+  const env = Object.fromEntries(CONFIG_ENV.map((name) => [name, Deno.env.get(name)]));
+  const parsed = parseConfig(Deno.args, env);
   if (parsed === "help") {
     console.log(USAGE);
     return 0;
@@ -71,7 +84,7 @@ async function main(): Promise<number> {
     burst: config.kubeApiBurst,
     onRequest: (info) => metrics.observeRequest(info),
   });
-  await preflight(client, connection.server);
+  await preflight(client, connection.server, config.namespaces);
 
   const stop = new AbortController();
   const onSignal = () => {
@@ -91,11 +104,9 @@ async function main(): Promise<number> {
     workers: config.workers,
     leaderElect: config.leaderElect,
   });
-  const malloc = openMallocTrim();
-  if ("reason" in malloc) log.debug("Freed native memory is not trimmed: {reason}", malloc);
-  else startMallocTrim({ trim: malloc.trim, signal: stop.signal });
+  const tls = config.metricsSecure ? await metricsCertificate(config.metricsCertDir) : undefined;
   try {
-    await runOperator({ client, config, metrics, signal: stop.signal });
+    await runOperator({ client, config, metrics, tls, signal: stop.signal });
   } finally {
     Deno.removeSignalListener("SIGTERM", onSignal);
     Deno.removeSignalListener("SIGINT", onSignal);
@@ -109,7 +120,7 @@ if (import.meta.main) {
     Deno.exit(await main());
   } catch (error) {
     const known = error instanceof FatalError || error instanceof ConfigError ||
-      error instanceof KubeconfigError ||
+      error instanceof KubeconfigError || error instanceof MetricsCertificateError ||
       error instanceof ApiError || error instanceof TransportError || error instanceof RangeError;
     const message = error instanceof Error ? error.message : String(error);
     console.error(

@@ -29,6 +29,13 @@ export interface Config {
   readonly shutdownTimeoutMs: number;
   readonly metricsHostname: string;
   readonly metricsPort: number;
+  /** HTTPS with TokenReview and SubjectAccessReview on `/metrics` (lib/metrics/endpoints.ts). */
+  readonly metricsSecure: boolean;
+  /** Directory with `tls.crt` and `tls.key`; undefined: a self-signed certificate made at start. */
+  readonly metricsCertDir?: string;
+  /** The plain health-probe server (`/healthz`, `/readyz`); port undefined: none. */
+  readonly healthProbeHostname: string;
+  readonly healthProbePort?: number;
   readonly leaderElect: boolean;
   readonly leaderElectionNamespace: string;
   readonly leaderElectionId: string;
@@ -73,6 +80,9 @@ const options = {
   "sync-timeout": { type: "string", default: "120s" },
   "shutdown-timeout": { type: "string", default: "10s" },
   "metrics-address": { type: "string", default: "0.0.0.0:8080" },
+  "metrics-secure": { type: "boolean", default: false },
+  "metrics-cert-dir": { type: "string" },
+  "health-probe-address": { type: "string", default: ":8081" },
   "leader-elect": { type: "boolean", default: false },
   "leader-election-namespace": { type: "string" },
   "leader-election-id": { type: "string", default: "pgop-leader" },
@@ -84,6 +94,20 @@ const options = {
   "log-format": { type: "string", default: "auto" },
   help: { type: "boolean", short: "h", default: false },
 } as const;
+
+/**
+ * Every environment variable {@link parseConfig} looks at: `PGOP_<FLAG>` for
+ * each flag, and `POD_NAMESPACE`. main.ts reads these and no others, so
+ * `--allow-env` can name them.
+ */
+export const CONFIG_ENV: readonly string[] = [
+  ...Object.keys(options).filter((f) => f !== "help").map(envName),
+  "POD_NAMESPACE",
+];
+
+function envName(flag: string): string {
+  return `PGOP_${flag.toUpperCase().replaceAll("-", "_")}`;
+}
 
 /** One line per flag, for `--help`. */
 export const USAGE =
@@ -99,7 +123,11 @@ export const USAGE =
   --resync-period D            re-queue every Database every D (default 0: off)
   --sync-timeout D             time allowed for the first cache sync (default 120s)
   --shutdown-timeout D         time in-flight reconciles get on SIGTERM (default 10s)
-  --metrics-address HOST:PORT  metrics and health server (default 0.0.0.0:8080)
+  --metrics-address HOST:PORT  metrics server (default 0.0.0.0:8080); plain, it also answers /healthz, /readyz
+  --metrics-secure             metrics over HTTPS, only for a bearer token allowed "get" on /metrics
+                               (TokenReview + SubjectAccessReview; deploy/ turns it on)
+  --metrics-cert-dir DIR       tls.crt and tls.key for --metrics-secure (default: self-signed at start)
+  --health-probe-address HOST:PORT   plain /healthz and /readyz for the kubelet (default :8081; 0: off)
   --leader-elect               run only while holding the Lease (for several replicas)
   --leader-election-namespace NS, --leader-election-id NAME   the Lease (default $POD_NAMESPACE, pgop-leader)
   --lease-duration D, --renew-deadline D, --retry-period D      (default 15s, 10s, 2s)
@@ -130,7 +158,7 @@ function parseNumber(text: string, what: string, min: number, integer = true): n
 function fromEnv(env: Record<string, string | undefined>): string[] {
   const args: string[] = [];
   for (const [flag, spec] of Object.entries(options)) {
-    const value = env[`PGOP_${flag.toUpperCase().replaceAll("-", "_")}`];
+    const value = env[envName(flag)];
     if (value === undefined || flag === "help") continue;
     if (spec.type === "boolean") {
       if (/^(1|true|yes)$/i.test(value)) args.push(`--${flag}`);
@@ -159,7 +187,11 @@ export function parseConfig(
     throw new ConfigError(err instanceof Error ? err.message : String(err));
   }
   if (values.help) return "help";
-  const [hostname, port] = splitAddress(values["metrics-address"]);
+  const [hostname, port] = splitAddress(values["metrics-address"], "metrics-address");
+  const health = values["health-probe-address"].trim();
+  const [healthHostname, healthPort] = health === "0"
+    ? ["", undefined]
+    : splitAddress(health, "health-probe-address");
   const level = values["log-level"];
   if (!["debug", "info", "warning", "error"].includes(level)) {
     throw new ConfigError(`--log-level must be debug, info, warning or error, got "${level}"`);
@@ -187,6 +219,10 @@ export function parseConfig(
     shutdownTimeoutMs: parseDuration(values["shutdown-timeout"], "shutdown-timeout"),
     metricsHostname: hostname,
     metricsPort: port,
+    metricsSecure: values["metrics-secure"],
+    metricsCertDir: values["metrics-cert-dir"] || undefined,
+    healthProbeHostname: healthHostname,
+    healthProbePort: healthPort,
     leaderElect: values["leader-elect"],
     leaderElectionNamespace: values["leader-election-namespace"] ?? env.POD_NAMESPACE ?? "default",
     leaderElectionId: values["leader-election-id"],
@@ -197,6 +233,9 @@ export function parseConfig(
     logLevel: level as Config["logLevel"],
     logFormat: format as Config["logFormat"],
   };
+  if (config.metricsCertDir && !config.metricsSecure) {
+    throw new ConfigError("--metrics-cert-dir needs --metrics-secure");
+  }
   if (
     config.leaderElect &&
     !(config.leaseDurationMs > config.renewDeadlineMs &&
@@ -209,12 +248,12 @@ export function parseConfig(
   return config;
 }
 
-function splitAddress(address: string): [string, number] {
+function splitAddress(address: string, flag: string): [string, number] {
   const i = address.lastIndexOf(":");
   const host = i < 0 ? "0.0.0.0" : address.slice(0, i).replace(/^\[|\]$/g, "") || "0.0.0.0";
   const port = Number(i < 0 ? address : address.slice(i + 1));
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new ConfigError(`--metrics-address must be HOST:PORT, got "${address}"`);
+    throw new ConfigError(`--${flag} must be HOST:PORT, got "${address}"`);
   }
   return [host, port];
 }

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { ConfigError, parseConfig, parseDuration } from "./config.ts";
+import { CONFIG_ENV, ConfigError, parseConfig, parseDuration } from "./config.ts";
 
 Deno.test("parseConfig() gives the documented defaults", () => {
   const c = parseConfig([], {});
@@ -58,4 +58,42 @@ Deno.test("parseConfig() splits namespaces and metrics address", () => {
   assert.equal(c.metricsHostname, "127.0.0.1");
   assert.equal(c.metricsPort, 0);
   assert.equal(parseConfig(["--help"], {}), "help");
+});
+
+Deno.test("parseConfig() reads the secure metrics and health probe flags", () => {
+  const plain = parseConfig([], {});
+  assert.ok(plain !== "help");
+  assert.deepEqual(
+    [plain.metricsSecure, plain.metricsCertDir, plain.healthProbeHostname, plain.healthProbePort],
+    [false, undefined, "0.0.0.0", 8081],
+  );
+  const secure = parseConfig([
+    "--metrics-secure",
+    "--metrics-cert-dir=/etc/pgop/certs",
+    "--health-probe-address=127.0.0.1:9000",
+  ], {});
+  assert.ok(secure !== "help");
+  assert.deepEqual(
+    [
+      secure.metricsSecure,
+      secure.metricsCertDir,
+      secure.healthProbeHostname,
+      secure.healthProbePort,
+    ],
+    [true, "/etc/pgop/certs", "127.0.0.1", 9000],
+  );
+  const off = parseConfig(["--health-probe-address=0"], { PGOP_METRICS_SECURE: "true" });
+  assert.ok(off !== "help");
+  assert.equal(off.healthProbePort, undefined);
+  assert.equal(off.metricsSecure, true);
+  assert.throws(() => parseConfig(["--metrics-cert-dir=/x"], {}), /needs --metrics-secure/);
+  assert.throws(() => parseConfig(["--health-probe-address=x:y"], {}), /--health-probe-address/);
+});
+
+Deno.test("CONFIG_ENV names every flag's variable and POD_NAMESPACE", () => {
+  assert.ok(CONFIG_ENV.includes("PGOP_WORKERS"));
+  assert.ok(CONFIG_ENV.includes("PGOP_HEALTH_PROBE_ADDRESS"));
+  assert.ok(CONFIG_ENV.includes("POD_NAMESPACE"));
+  assert.ok(!CONFIG_ENV.includes("PGOP_HELP"));
+  assert.ok(CONFIG_ENV.every((n) => n === "POD_NAMESPACE" || n.startsWith("PGOP_")));
 });

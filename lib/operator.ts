@@ -15,8 +15,9 @@ import type { KubeClient } from "./kube/types.ts";
 import { FencedClient } from "./leader/fenced_client.ts";
 import { defaultIdentity } from "./leader/identity.ts";
 import { LeaderElector } from "./leader/leader_elector.ts";
-import { HttpRunnable } from "./metrics/http_runnable.ts";
+import { type Endpoints, endpoints } from "./metrics/endpoints.ts";
 import type { PgopMetrics } from "./metrics/registry.ts";
+import type { TlsFiles } from "./metrics/self_signed.ts";
 
 const log = getLogger(["pgop", "operator"]);
 
@@ -27,6 +28,8 @@ export interface OperatorOptions {
   readonly metrics: PgopMetrics;
   /** Serve metrics and health (default true; the in-process load test scrapes directly). */
   readonly serve?: boolean;
+  /** The certificate of `--metrics-secure` (lib/metrics/certificate.ts). */
+  readonly tls?: TlsFiles;
 }
 
 /** A built pgop, not yet running. */
@@ -37,8 +40,8 @@ export interface Operator {
   readonly databases: InformerLike<Database>;
   /** Every cache of the Database controller. */
   readonly caches: DatabaseInformers;
-  /** The HTTP servers (metrics and health), none when not serving. */
-  readonly servers: readonly HttpRunnable[];
+  /** The HTTP servers (metrics, and the probes' own), none when not serving. */
+  readonly servers: Endpoints | undefined;
 }
 
 /** The leader elector of pgop's Lease, built once: the manager campaigns with it. */
@@ -59,24 +62,9 @@ function leaderElector(client: KubeClient, config: Config, metrics: PgopMetrics)
   });
 }
 
-/** `/metrics`, `/healthz` and `/readyz`: ready once the manager's caches synced. */
-function metricsServer(config: Config, metrics: PgopMetrics, mgr: Manager): HttpRunnable {
-  return new HttpRunnable({
-    hostname: config.metricsHostname,
-    port: config.metricsPort,
-    metrics,
-    health: {
-      live: () => metrics.eventLoopLagSeconds() < 5,
-      ready: () =>
-        mgr.synced
-          ? { ok: true, detail: "caches synced" }
-          : { ok: false, detail: "waiting for the caches to sync" },
-    },
-  });
-}
-
 /** Builds pgop (no I/O): a manager holding every part. */
-export function newOperator({ client, config, metrics, serve = true }: OperatorOptions): Operator {
+export function newOperator(options: OperatorOptions): Operator {
+  const { client, config, metrics } = options;
   const elector = config.leaderElect ? leaderElector(client, config, metrics) : undefined;
   if (!elector) metrics.setLeader(config.leaderElectionId, true);
   const mgr = new Manager({
@@ -93,8 +81,21 @@ export function newOperator({ client, config, metrics, serve = true }: OperatorO
   const caches = databaseController(mgr, { writer, config, metrics });
 
   mgr.add({ run: (signal) => Promise.resolve(metrics.startRuntimeProbes(signal)) });
-  const servers = serve ? [metricsServer(config, metrics, mgr)] : [];
-  for (const server of servers) mgr.add(server);
+  const servers = options.serve === false ? undefined : endpoints({
+    config,
+    client,
+    metrics,
+    tls: options.tls,
+    health: {
+      live: () => metrics.eventLoopLagSeconds() < 5,
+      ready: () =>
+        mgr.synced
+          ? { ok: true, detail: "caches synced" }
+          : { ok: false, detail: "waiting for the caches to sync" },
+    },
+  });
+  if (servers) mgr.add(servers.metrics);
+  if (servers?.health) mgr.add(servers.health);
   return { manager: mgr, databases: caches.databases, caches, servers };
 }
 

@@ -1,8 +1,8 @@
 /**
  * main.ts as a real process: one clear line and exit code 1 for every error a
  * user can fix; JSON logs with one `Reconciling` line per reconcile and no
- * password anywhere; a clean exit 0 on SIGTERM in the middle of work; and the
- * Dockerfile's scoped permissions are enough.
+ * password anywhere; and a clean exit 0 on SIGTERM in the middle of work.
+ * (tests/sandbox_test.ts runs it with the Dockerfile's permissions.)
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
@@ -15,20 +15,6 @@ import { applyDatabases, databaseManifest, installCrd } from "./support/pgop.ts"
 import { freePorts } from "./support/ports.ts";
 import { parseExposition, valueOf } from "./support/prometheus_text.ts";
 import { waitUntil } from "./support/wait.ts";
-
-const DOCKERFILE = new URL("../Dockerfile", import.meta.url);
-
-/**
- * The `--allow-*` flags of the Dockerfile's `deno compile`, with `extraRead`
- * added to its `--allow-read` (outside a pod the kubeconfig lives elsewhere).
- */
-async function dockerfilePermissions(extraRead: string): Promise<string[]> {
-  const text = await Deno.readTextFile(DOCKERFILE);
-  const compile = /RUN deno compile((?:[^\n]*\\\n)*[^\n]*)/.exec(text)?.[1] ?? "";
-  const flags = compile.match(/--allow-[^\s\\]+/g) ?? [];
-  assert.ok(flags.some((f) => f.startsWith("--allow-read=")), `flags: ${flags}`);
-  return flags.map((f) => f.startsWith("--allow-read=") ? `${f},${extraRead}` : f);
-}
 
 /** A JSON log line. */
 interface LogLine {
@@ -164,7 +150,7 @@ async function metricsPort(pgop: PgopChild): Promise<number> {
   return port;
 }
 
-Deno.test("main.ts against the control plane: errors, logs, SIGTERM, Dockerfile permissions", async (t) => {
+Deno.test("main.ts against the control plane: errors, logs, SIGTERM", async (t) => {
   await withCluster({}, async (cluster) => {
     const admin = ["--kubeconfig", cluster.kubeconfigPath];
 
@@ -288,50 +274,6 @@ Deno.test("main.ts against the control plane: errors, logs, SIGTERM, Dockerfile 
       );
       assert.deepEqual(lines.filter((l) => l.level === "error"), [], "no error logged");
       assert.ok(started() < names.length, "queued Databases were left for the next leader");
-    });
-
-    await t.step("the Dockerfile's permissions are enough (run, reconcile, stop)", async () => {
-      const name = "perm-db-1";
-      const permissions = await dockerfilePermissions(cluster.kubeconfigPath);
-      assert.deepEqual(permissions.map((p) => p.replace(/=.*/, "")), [
-        "--allow-net",
-        "--allow-read",
-        "--allow-env",
-        "--allow-sys",
-        "--allow-ffi",
-      ]);
-      await using pgop = PgopChild.start([
-        ...admin,
-        "--log-format=json",
-        "--metrics-address=127.0.0.1:0",
-        // Leader election: the identity comes from Deno.hostname() (HOSTNAME is unset below).
-        "--leader-elect",
-        "--leader-election-namespace=default",
-      ], {
-        permissions,
-        unset: ["HOSTNAME"],
-      });
-      const port = await metricsPort(pgop);
-      await applyDatabases(cluster, [databaseManifest(name)]);
-      await waitUntil("Database Ready", async () => await readyCount(cluster, [name]) === 1, {
-        timeoutMs: 90_000,
-      });
-      const res = await fetch(`http://127.0.0.1:${port}/metrics`);
-      const scrape = parseExposition(await res.text());
-      assert.ok((valueOf(scrape, "process_resident_memory_bytes") ?? 0) > 0);
-      assert.ok((valueOf(scrape, "process_cpu_seconds_total") ?? 0) > 0);
-      assert.equal(valueOf(scrape, "leader_election_master_status", { name: "pgop-leader" }), 1);
-      // The Lease names the real host (the sys permission works), not the "pgop" fallback.
-      const lease = JSON.parse(
-        await cluster.kubectl(["get", "lease", "pgop-leader", "-n", "default", "-o", "json"]),
-      );
-      const host = Deno.hostname().replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-      assert.match(lease.spec.holderIdentity, new RegExp(`^${host}_[0-9a-f]{8}$`));
-      pgop.kill("SIGTERM");
-      const exit = await pgop.exited(15_000);
-      assert.doesNotMatch(pgop.stderr, /NotCapable|Requires .* access/);
-      assert.equal(exit.code, 0, pgop.stderr);
-      assert.equal(jsonLines(pgop.stderr).at(-1)?.message, "pgop stopped");
     });
   });
 });

@@ -5,7 +5,7 @@
  *   created: whatever the next pgop finds, it finishes; no orphan, no
  *   duplicate, no password ever changes.
  * - An API server that sheds load with 429 (max-in-flight limits) while pgop
- *   runs as its least-privilege ServiceAccount (deploy/rbac.yaml) at debug
+ *   runs as its least-privilege ServiceAccount (deploy/cluster-wide) at debug
  *   logging: pgop waits as told (Retry-After), converges, shows the
  *   throttling in its metrics, is never refused (401/403), and no generated
  *   password appears in its logs, Events, Database status or metrics; its

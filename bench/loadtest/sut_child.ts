@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { pgopRunFlags } from "../../tests/support/pgop_runtime.ts";
+import { localPermissions, pgopRunFlags } from "../../tests/support/pgop_runtime.ts";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { freePorts } from "../../tests/support/ports.ts";
@@ -68,11 +68,12 @@ export async function startChildPgop(options: ChildPgopOptions): Promise<ChildPg
   const command = new Deno.Command(Deno.execPath(), {
     args: [
       "run",
-      ...pgopRunFlags(),
+      ...pgopRunFlags(localPermissions([`--kubeconfig=${options.kubeconfig}`])),
       ...(options.cpuProfile ? [`--inspect=${inspect}`] : []),
       join(REPO_ROOT, "main.ts"),
       `--kubeconfig=${options.kubeconfig}`,
       `--metrics-address=127.0.0.1:${metricsPort}`,
+      "--health-probe-address=0",
       "--log-format=json",
       ...options.args,
     ],

@@ -31,7 +31,10 @@ export async function startInProcessPgop(
   args: readonly string[],
 ): Promise<SystemUnderTest> {
   await (logging ??= configureLogging({ level: "warning", format: "text" }));
-  const parsed = parseConfig(["--metrics-address=127.0.0.1:0", ...args], {});
+  const parsed = parseConfig(
+    ["--metrics-address=127.0.0.1:0", "--health-probe-address=0", ...args],
+    {},
+  );
   if (parsed === "help") throw new RangeError("--pgop-args must not ask for help");
   const config: Config = parsed;
   const metrics = new PgopMetrics();

@@ -19,6 +19,7 @@ import {
   shouldRetryTransport,
   type Verb,
 } from "./retry.ts";
+import { isSensitive } from "./redact.ts";
 import { apiErrorFromResponse } from "./status_body.ts";
 
 /** One finished attempt, for metrics. */
@@ -220,6 +221,7 @@ export class HttpTransport implements Disposable {
         retryAfter: response.headers.get("retry-after"),
         request,
         nowMs: this.#clock.wallNow(),
+        sensitive: isSensitive(call.resource),
       });
       const retryAfterSeconds = error.retryAfterSeconds;
       const serverAsked = retryAfterSeconds !== undefined;

@@ -12,6 +12,7 @@
 import { join } from "node:path";
 import type { Clock } from "../clock.ts";
 import { KubeconfigError } from "./errors.ts";
+import { inClusterHost } from "./in_cluster_host.ts";
 import { plainAuth, pluginAuth } from "./kubeconfig_auth.ts";
 import { firstLine, type KubeconfigData, readKubeconfigFiles } from "./kubeconfig_file.ts";
 
@@ -173,7 +174,7 @@ async function inCluster(root: string, clock?: Clock): Promise<ConnectionConfig>
     () => undefined,
   );
   return {
-    server: `https://${host.includes(":") ? `[${host}]` : host}:${port}`,
+    server: `https://${inClusterHost(host, port)}:${port}`,
     caPem: await pem("certificate-authority", join(dir, "ca.crt"), undefined, where),
     insecureSkipTlsVerify: false,
     authHeader: plainAuth({ "token-file": join(dir, "token") }, where, clock),
@@ -199,7 +200,9 @@ async function kubeconfigFiles(explicit: string | undefined): Promise<string[]> 
     }
     return files;
   }
-  const home = Deno.env.get("HOME") ?? Deno.env.get("USERPROFILE");
+  // USERPROFILE only where it means something: a sandbox that grants just HOME must not throw.
+  const home = Deno.env.get("HOME") ??
+    (Deno.build.os === "windows" ? Deno.env.get("USERPROFILE") : undefined);
   const fallback = home ? join(home, ".kube", "config") : undefined;
   return fallback && await exists(fallback) ? [fallback] : [];
 }

@@ -6,6 +6,7 @@
  * @module
  */
 import { ApiError } from "./errors.ts";
+import { redactStatus } from "./redact.ts";
 import { parseRetryAfter } from "./retry.ts";
 import type { Status } from "./types.ts";
 
@@ -34,6 +35,8 @@ export function parseStatus(code: number, body: string): Status | undefined {
 /**
  * The {@link ApiError} for a non-2xx answer. `retryAfterSeconds` comes from
  * the `Retry-After` header, else from `Status.details.retryAfterSeconds`.
+ * With `sensitive` (a request that carried credentials, see redact.ts) the
+ * server's messages are replaced by ones that name no value.
  *
  * @param nowMs wall-clock epoch milliseconds, for an HTTP-date `Retry-After`
  */
@@ -44,9 +47,11 @@ export function apiErrorFromResponse(
     readonly retryAfter?: string | null;
     readonly request?: string;
     readonly nowMs: number;
+    readonly sensitive?: boolean;
   },
 ): ApiError {
-  const status = parseStatus(code, body);
+  const parsed = parseStatus(code, body);
+  const status = options.sensitive ? redactStatus(parsed, code) : parsed;
   const retryAfterSeconds = parseRetryAfter(options.retryAfter, options.nowMs);
   return new ApiError(code, status, { request: options.request, retryAfterSeconds });
 }

@@ -15,10 +15,13 @@ export interface Address {
   readonly port: number;
 }
 
-/** Options of {@link HttpRunnable}: those of `serveHttp` but the signal. */
-export type HttpRunnableOptions = Omit<ServeHttpOptions, "signal">;
+/** Options of {@link HttpRunnable}: those of `serveHttp` but the signal, and a name for the log. */
+export type HttpRunnableOptions = Omit<ServeHttpOptions, "signal"> & {
+  /** What the log calls it (default "metrics and health"). */
+  readonly name?: string;
+};
 
-/** Serves `/metrics`, `/healthz` and `/readyz` from `run()` until its signal aborts. */
+/** Serves `server.ts`'s endpoints (all, or `paths`) from `run()` until its signal aborts. */
 export class HttpRunnable {
   readonly #options: HttpRunnableOptions;
   readonly #listening = Promise.withResolvers<Address>();
@@ -54,7 +57,8 @@ export class HttpRunnable {
     const address = { hostname: server.hostname, port: server.port };
     this.#address = address;
     this.#listening.resolve(address);
-    log.info("Serving metrics and health on {host}:{port}", {
+    log.info("Serving {name} on {host}:{port}", {
+      name: this.#options.name ?? "metrics and health",
       host: address.hostname,
       port: address.port,
     });

@@ -1,9 +1,16 @@
 /**
- * The operator's HTTP endpoint: `/metrics` (Prometheus), `/healthz`
- * (liveness) and `/readyz` (readiness), and nothing else.
+ * The operator's HTTP endpoints: `/metrics` (Prometheus), `/healthz`
+ * (liveness) and `/readyz` (readiness), and nothing else; all three on one
+ * plain server, or a subset (endpoints.ts: `/metrics` over HTTPS to authorized
+ * scrapers only, and the probes on a port of their own).
  *
  * @module
  */
+import type { MetricsAuthorizer } from "./authn.ts";
+import type { TlsFiles } from "./self_signed.ts";
+
+/** The paths a server can answer. */
+export type EndpointPath = "/metrics" | "/healthz" | "/readyz";
 
 /** A readiness answer: ready or not, with a reason shown on `/readyz`. */
 export interface Readiness {
@@ -36,8 +43,15 @@ export interface ServeHttpOptions {
   readonly hostname?: string;
   /** Default 8080; 0 picks a free port (tests), see {@link HttpServer.port}. */
   readonly port?: number;
-  readonly metrics: MetricsSource;
+  /** The metrics; required when `paths` includes `/metrics`. */
+  readonly metrics?: MetricsSource;
   readonly health: HealthChecks;
+  /** The paths served; default all three. Others are 404. */
+  readonly paths?: readonly EndpointPath[];
+  /** HTTPS with this certificate; default plain HTTP. */
+  readonly tls?: TlsFiles;
+  /** Who may read `/metrics`; default anyone who can connect. */
+  readonly authorizer?: MetricsAuthorizer;
   /** Stops the server (in-flight requests finish first). */
   readonly signal: AbortSignal;
   /** Called once listening, with the bound address; default: silent. */
@@ -84,6 +98,7 @@ export function serveHttp(options: ServeHttpOptions): HttpServer {
     hostname,
     port,
     signal,
+    ...options.tls,
     onListen: (addr) => options.onListen?.({ hostname: addr.hostname, port: addr.port }),
   }, handler);
   return { hostname: server.addr.hostname, port: server.addr.port, finished: server.finished };
@@ -94,23 +109,26 @@ export function serveHttp(options: ServeHttpOptions): HttpServer {
  * Never rejects: failures become 500 answers (and `onError`).
  */
 export function createHandler(
-  options: Pick<ServeHttpOptions, "metrics" | "health" | "onError">,
+  options: Pick<ServeHttpOptions, "metrics" | "health" | "onError" | "paths" | "authorizer">,
 ): (request: Request) => Promise<Response> {
-  const { metrics, health, onError } = options;
+  const { metrics, health, onError, authorizer } = options;
+  const paths: readonly string[] = options.paths ?? ["/metrics", "/healthz", "/readyz"];
   return async (request) => {
     const { pathname } = new URL(request.url);
-    if (pathname !== "/metrics" && pathname !== "/healthz" && pathname !== "/readyz") {
-      return answer(request, 404, "not found\n");
-    }
+    if (!paths.includes(pathname)) return answer(request, 404, "not found\n");
     if (request.method !== "GET" && request.method !== "HEAD") {
       return answer(request, 405, "method not allowed\n", { Allow: ALLOWED });
     }
     try {
       switch (pathname) {
-        case "/metrics":
+        case "/metrics": {
+          if (!metrics) return answer(request, 404, "not found\n");
+          const refused = authorizer && await refusal(request, authorizer);
+          if (refused) return refused;
           return answer(request, 200, await metrics.text(), {
             "Content-Type": metrics.contentType,
           });
+        }
         case "/healthz":
           return health.live() ? answer(request, 200, "ok\n") : answer(request, 500, "not live\n");
         default: {
@@ -128,6 +146,18 @@ export function createHandler(
       return answer(request, 500, "internal error\n");
     }
   };
+}
+
+/** The 401 or 403 for a request `authorizer` refuses; undefined when it allows it. */
+async function refusal(
+  request: Request,
+  authorizer: MetricsAuthorizer,
+): Promise<Response | undefined> {
+  const decision = await authorizer.check(request);
+  if (decision.status === 401) {
+    return answer(request, 401, "unauthorized\n", { "WWW-Authenticate": 'Bearer realm="pgop"' });
+  }
+  return decision.status === 403 ? answer(request, 403, "forbidden\n") : undefined;
 }
 
 function readiness(value: boolean | Readiness): Readiness {

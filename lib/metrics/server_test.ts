@@ -85,3 +85,35 @@ Deno.test("serveHttp() rejects a bad port before listening", () => {
   assert.throws(() => serveHttp({ port: 70000, metrics, health, signal }), RangeError);
   assert.throws(() => serveHttp({ port: 1.5, metrics, health, signal }), RangeError);
 });
+
+Deno.test("createHandler() serves only its paths and asks the authorizer for /metrics", async () => {
+  const metrics = new PgopMetrics();
+  const health = { live: () => true, ready: () => true };
+  const decisions: (200 | 401 | 403)[] = [401, 403, 200];
+  const handler = createHandler({
+    metrics,
+    health,
+    paths: ["/metrics"],
+    authorizer: { check: () => Promise.resolve({ status: decisions.shift() ?? 200, detail: "" }) },
+  });
+  const get = (path: string) => handler(new Request(`https://pgop${path}`));
+  const unauthorized = await get("/metrics");
+  assert.equal(unauthorized.status, 401);
+  assert.match(unauthorized.headers.get("WWW-Authenticate") ?? "", /^Bearer/);
+  assert.equal((await get("/metrics")).status, 403);
+  const allowed = await get("/metrics");
+  assert.equal(allowed.status, 200);
+  assert.match(await allowed.text(), /# TYPE/);
+  assert.equal((await get("/healthz")).status, 404);
+
+  const failing = createHandler({
+    metrics,
+    health,
+    authorizer: { check: () => Promise.reject(new Error("API server down")) },
+    onError: () => {},
+  });
+  assert.equal((await failing(new Request("https://pgop/metrics"))).status, 500);
+  const probes = createHandler({ health, paths: ["/healthz", "/readyz"] });
+  assert.equal((await probes(new Request("http://pgop/readyz"))).status, 200);
+  assert.equal((await probes(new Request("http://pgop/metrics"))).status, 404);
+});

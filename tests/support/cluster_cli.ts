@@ -11,7 +11,7 @@
 import { fileURLToPath } from "node:url";
 import { ensureBinaries } from "./binaries.ts";
 import { LocalCluster } from "./cluster.ts";
-import { pgopRunFlags } from "./pgop_runtime.ts";
+import { localPermissions, pgopRunFlags } from "./pgop_runtime.ts";
 
 /** Starts a cluster and keeps it until SIGINT/SIGTERM. */
 export async function up(
@@ -63,10 +63,11 @@ async function run(pgopArgs: string[]): Promise<void> {
       const child = new Deno.Command(Deno.execPath(), {
         args: [
           "run",
-          ...pgopRunFlags(),
+          ...pgopRunFlags(localPermissions([`--kubeconfig=${cluster.kubeconfigPath}`])),
           fileURLToPath(new URL("../../main.ts", import.meta.url)),
           `--kubeconfig=${cluster.kubeconfigPath}`,
           "--metrics-address=127.0.0.1:8080",
+          "--health-probe-address=127.0.0.1:8081",
           ...pgopArgs,
         ],
         stdin: "null",

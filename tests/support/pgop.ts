@@ -11,6 +11,8 @@ import { type Config, parseConfig } from "../../lib/config.ts";
 import type { RequestInfo } from "../../lib/kube/http_transport.ts";
 import type { RestClient } from "../../lib/kube/rest_client.ts";
 import { PgopMetrics } from "../../lib/metrics/registry.ts";
+import { metricsCertificate } from "../../lib/metrics/certificate.ts";
+import type { TlsFiles } from "../../lib/metrics/self_signed.ts";
 import { newOperator, type Operator } from "../../lib/operator.ts";
 import type { Database } from "../../lib/database/types.ts";
 import { configureLogging } from "../../lib/log.ts";
@@ -68,8 +70,10 @@ const WRITE_VERBS = new Set(["create", "update", "patch", "apply", "delete"]);
 
 /** pgop in this process, as tests see it. */
 export interface RunningOperator extends Operator {
-  /** The metrics and health server, bound when pgop started. */
+  /** The metrics server (plain: with the probes), bound when pgop started. */
   readonly server: { readonly port: number } | undefined;
+  /** The probes' own server (`--health-probe-address`), bound when pgop started. */
+  readonly healthServer: { readonly port: number } | undefined;
   /** Resolves when pgop has stopped (after `stop()`). */
   readonly finished: Promise<void>;
 }
@@ -79,6 +83,8 @@ export interface InProcessPgop {
   readonly operator: RunningOperator;
   readonly metrics: PgopMetrics;
   readonly client: RestClient;
+  /** The metrics server's certificate, with `--metrics-secure`. */
+  readonly tls: TlsFiles | undefined;
   /** Every request pgop made (each attempt), in order. */
   readonly requests: RequestInfo[];
   /** Requests with a write verb since `from` (an index into `requests`). */
@@ -98,7 +104,11 @@ export async function startPgop(
   // pgop's warnings and errors show in the test output (PGOP_TEST_LOG_LEVEL=debug for more).
   const level = (Deno.env.get("PGOP_TEST_LOG_LEVEL") ?? "warning") as Config["logLevel"];
   await (logging ??= configureLogging({ level, format: "text" }));
-  const config = parseConfig(["--metrics-address=127.0.0.1:0", ...args], {}) as Config;
+  const config = parseConfig([
+    "--metrics-address=127.0.0.1:0",
+    "--health-probe-address=0",
+    ...args,
+  ], {}) as Config;
   const metrics = new PgopMetrics();
   const requests: RequestInfo[] = [];
   const client = await clientFor(cluster, {
@@ -111,14 +121,21 @@ export async function startPgop(
     },
   });
   const stopper = new AbortController();
-  const built = newOperator({ client, config, metrics });
+  const tls = config.metricsSecure ? await metricsCertificate(config.metricsCertDir) : undefined;
+  const built = newOperator({ client, config, metrics, tls });
   // The manager binds its servers as it starts, before its first await.
   const finished = built.manager.run(stopper.signal);
-  const operator: RunningOperator = { ...built, server: built.servers[0]?.address, finished };
+  const operator: RunningOperator = {
+    ...built,
+    server: built.servers?.metrics.address,
+    healthServer: built.servers?.health?.address,
+    finished,
+  };
   return {
     operator,
     metrics,
     client,
+    tls,
     requests,
     writes: (from = 0) => requests.slice(from).filter((r) => WRITE_VERBS.has(r.verb)),
     stop: async () => {

@@ -13,14 +13,11 @@
  * @module
  */
 import { MAIN_PATH } from "./pgop.ts";
-import { PGOP_PERMISSIONS, pgopRunFlags } from "./pgop_runtime.ts";
-
-/** The permissions of `deno task pgop`. */
-export const DEFAULT_PERMISSIONS: readonly string[] = PGOP_PERMISSIONS;
+import { localPermissions, pgopRunFlags } from "./pgop_runtime.ts";
 
 /** Options of {@link PgopChild.start}. */
 export interface PgopChildOptions {
-  /** Deno permission flags; default {@link DEFAULT_PERMISSIONS}. */
+  /** Deno permission flags; default {@link localPermissions} of `args`. */
   readonly permissions?: readonly string[];
   /**
    * Environment variables to set. The child gets the test's environment
@@ -29,6 +26,8 @@ export interface PgopChildOptions {
   readonly env?: Readonly<Record<string, string>>;
   /** Variables to leave out of the child's environment. */
   readonly unset?: readonly string[];
+  /** More `deno run` flags (not permissions), e.g. `--preload=probe.ts`. */
+  readonly denoFlags?: readonly string[];
 }
 
 /** How a child ended. */
@@ -68,8 +67,11 @@ export class PgopChild {
         "run",
         "--frozen",
         "--no-prompt",
-        ...pgopRunFlags(options.permissions ?? DEFAULT_PERMISSIONS),
+        ...pgopRunFlags(options.permissions ?? localPermissions(args)),
+        ...(options.denoFlags ?? []),
         MAIN_PATH,
+        // Health probes on a port of their own choosing, unless `args` says otherwise.
+        "--health-probe-address=127.0.0.1:0",
         ...args,
       ],
       cwd: repoRoot,

@@ -1,49 +1,73 @@
 import assert from "node:assert/strict";
-import { PGOP_PERMISSIONS, PGOP_V8_FLAGS, pgopRunFlags } from "./pgop_runtime.ts";
+import { join } from "node:path";
+import { parseConfig } from "../../lib/config.ts";
+import {
+  IN_CLUSTER,
+  localPermissions,
+  PGOP_V8_FLAGS,
+  pgopPermissions,
+  pgopRunFlags,
+  targetFor,
+} from "./pgop_runtime.ts";
+import { dockerfileFlags } from "./dockerfile.ts";
 
-const root = new URL("../../", import.meta.url);
+/** Flag name → value, for comparing recipes whatever the order. */
+function byName(flags: readonly string[]): Map<string, string> {
+  return new Map(flags.map((f) => [f.replace(/=.*/, ""), f.slice(f.indexOf("=") + 1)]));
+}
 
-Deno.test("deno task pgop runs main.ts with the launchers' flags", async () => {
-  const tasks = JSON.parse(await Deno.readTextFile(new URL("deno.json", root))).tasks;
-  const pgop: string = tasks.pgop;
-  assert.ok(pgop.endsWith(" main.ts"), pgop);
-  const flags = pgop.replace(/^\S+ run /, "").replace(/ main\.ts$/, "").split(" ");
-  assert.deepEqual(flags, pgopRunFlags());
-});
-
-Deno.test("the Dockerfile compiles pgop with the same V8 flags", async () => {
-  const text = await Deno.readTextFile(new URL("Dockerfile", root));
-  const compile = /RUN deno compile((?:[^\n]*\\\n)*[^\n]*)/.exec(text)?.[1] ?? "";
-  assert.match(compile, new RegExp(`--v8-flags=${PGOP_V8_FLAGS}(\\s|\\\\)`));
+Deno.test("the Dockerfile compiles pgop with the recipe's V8 flags and in-cluster permissions", async () => {
+  const flags = await dockerfileFlags();
+  assert.deepEqual(flags.filter((f) => f.startsWith("--v8-flags")), [
+    `--v8-flags=${PGOP_V8_FLAGS}`,
+  ]);
   assert.deepEqual(
-    PGOP_PERMISSIONS.map((p) => compile.includes(p)),
-    PGOP_PERMISSIONS.map(() => true),
+    [...byName(flags.filter((f) => f.startsWith("--allow-")))].sort(),
+    [...byName(pgopPermissions(IN_CLUSTER))].sort(),
   );
 });
 
-Deno.test({
-  name: "pgop's FFI permission lets it open this machine's glibc for malloc_trim",
-  ignore: Deno.build.os !== "linux",
-  async fn() {
-    const ffi = PGOP_PERMISSIONS.filter((p) => p.startsWith("--allow-ffi="));
-    assert.equal(ffi.length, 1);
-    const module = new URL("lib/malloc_trim.ts", root).href;
-    const script = await Deno.makeTempFile({ suffix: ".ts" });
-    try {
-      await Deno.writeTextFile(
-        script,
-        `import { openMallocTrim } from ${JSON.stringify(module)};\n` +
-          `const m = openMallocTrim();\nconsole.log("reason" in m ? m.reason : "opened");\n`,
-      );
-      const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
-        args: ["run", "--no-prompt", ...ffi, script],
-        stdout: "piped",
-        stderr: "piped",
-      }).output();
-      assert.equal(code, 0, new TextDecoder().decode(stderr));
-      assert.equal(new TextDecoder().decode(stdout).trim(), "opened");
-    } finally {
-      await Deno.remove(script);
+Deno.test("every recipe grants the same kinds of permission, each scoped, and never run, write or FFI", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const kubeconfig = join(dir, "config");
+    await Deno.writeTextFile(
+      kubeconfig,
+      "clusters: [{name: c, cluster: {server: 'https://10.1.2.3:6443', certificate-authority: ca.crt}}]\n" +
+        "users: [{name: u, user: {token-file: /run/token}}]\n" +
+        "contexts: [{name: x, context: {cluster: c, user: u}}]\ncurrent-context: x\n",
+    );
+    const config = parseConfig(["--kubeconfig", kubeconfig], {});
+    assert.ok(config !== "help");
+    const dev = pgopPermissions(await targetFor(config, [kubeconfig]));
+    assert.deepEqual(
+      byName(dev),
+      new Map([
+        ["--allow-net", "10.1.2.3:6443,0.0.0.0:8080,0.0.0.0:8081"],
+        ["--allow-read", `${kubeconfig},${join(dir, "ca.crt")},/run/token`],
+        ["--allow-env", byName(pgopPermissions()).get("--allow-env") ?? ""],
+        ["--allow-sys", "hostname"],
+      ]),
+    );
+    const recipes = [pgopPermissions(IN_CLUSTER), dev, localPermissions(["--kubeconfig", "/k"])];
+    for (const flags of recipes) {
+      for (const flag of flags) {
+        assert.match(flag, /^--allow-(net|read|env|sys)=\S+$/, flag);
+      }
+      const { "--allow-env": env, "--allow-sys": sys } = Object.fromEntries(byName(flags));
+      assert.equal(env, byName(recipes[0]).get("--allow-env"));
+      assert.equal(sys, "hostname");
     }
-  },
+    assert.deepEqual(pgopRunFlags(dev).slice(1), dev);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("deno task pgop runs the sandboxing launcher, itself scoped", async () => {
+  const root = new URL("../../", import.meta.url);
+  const tasks = JSON.parse(await Deno.readTextFile(new URL("deno.json", root))).tasks;
+  const pgop: string = tasks.pgop;
+  assert.ok(pgop.endsWith(" tests/support/pgop_dev.ts"), pgop);
+  assert.doesNotMatch(pgop, /--allow-(all|ffi|write|net)|\s-A\s|--allow-(env|run)(\s|$)/);
 });

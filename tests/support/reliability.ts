@@ -1,7 +1,7 @@
 /**
  * Checks shared by the reliability tests (tests/reliability_*_test.ts): the
  * state of every Database and its children as the API server sees it, how
- * long convergence took, and the least-privilege identity of deploy/rbac.yaml.
+ * long convergence took, and the least-privilege identity of deploy/cluster-wide.
  * Passwords are in passwords.ts.
  *
  * Everything here reads through the admin client of the test, never through
@@ -23,7 +23,7 @@ import { waitUntil } from "./wait.ts";
 
 /** Label selector of everything pgop creates. */
 export const PGOP_CHILDREN = `${LABEL_MANAGED_BY}=${MANAGER_NAME}`;
-/** The identity deploy/rbac.yaml grants pgop's least-privilege role to. */
+/** The identity deploy/cluster-wide grants pgop's least-privilege role to. */
 export const SERVICE_ACCOUNT = "system:serviceaccount:pgop-system:pgop";
 
 /** Resolves after `ms` milliseconds. */

@@ -8,7 +8,7 @@ import { dirname, join } from "node:path";
 import type { LocalCluster } from "./cluster.ts";
 import { MAIN_PATH } from "./pgop.ts";
 import { PgopProcess } from "./pgop_process.ts";
-import { pgopRunFlags } from "./pgop_runtime.ts";
+import { localPermissions, pgopRunFlags } from "./pgop_runtime.ts";
 
 const REPO_ROOT = dirname(MAIN_PATH);
 
@@ -43,15 +43,17 @@ export function startPgopProcess(
     throw new RangeError(`identity must be a simple name, got "${options.identity}"`);
   }
   const logFile = join(options.logDir ?? cluster.dir, `pgop-${options.identity}.log`);
+  const kubeconfig = `--kubeconfig=${options.kubeconfig ?? cluster.kubeconfigPath}`;
   const args = [
     "run",
-    ...pgopRunFlags(),
+    ...pgopRunFlags(localPermissions([kubeconfig])),
     `--config=${join(REPO_ROOT, "deno.json")}`,
     MAIN_PATH,
-    `--kubeconfig=${options.kubeconfig ?? cluster.kubeconfigPath}`,
+    kubeconfig,
     ...(options.leaderElect ?? true ? ["--leader-elect"] : []),
     `--identity=${options.identity}`,
     "--metrics-address=127.0.0.1:0",
+    "--health-probe-address=127.0.0.1:0",
     "--log-format=json",
     "--log-level=info",
     ...(options.args ?? []),
