@@ -45,7 +45,7 @@ export function endpoints(options: EndpointsOptions): Endpoints {
     if (!options.tls) throw new RangeError("--metrics-secure needs a certificate");
     metrics = new HttpRunnable({
       ...address,
-      name: "metrics (HTTPS, token reviewed)",
+      name: "metrics over HTTPS (token reviewed)",
       metrics: options.metrics,
       health: { live: () => true, ready: () => true },
       paths: ["/metrics"],
