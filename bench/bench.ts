@@ -1,17 +1,20 @@
 /**
  * `deno task bench`: pgop against the floor at N = 100 and 1,000 (10,000
- * with `--big`), each run on a fresh local control plane, plus pgop's cold
- * start and memory with N Databases present; writes a table to
+ * with `--big`), `--runs` pairs per size (pgop and floor alternating which
+ * goes first, each run on a fresh local control plane), pgop's cold start and
+ * memory after each pgop run and `--runs` times against a cluster the floor
+ * populated (`--cold`); writes a table of medians and ranges to
  * bench/README.md between its markers. See `--help`.
  *
- *   deno run -A bench/bench.ts [--big] [--cold 10000]
+ *   deno run -A bench/bench.ts [--big] [--cold 10000] [--runs 3]
  *
  * @module
  */
 import { join } from "node:path";
 import { type ColdStart, measureColdStart, pauseControllers } from "./bench/cold_start.ts";
+import type { Pair, SizeResult } from "./bench/figures.ts";
 import { BENCH_USAGE, type BenchOptions, parseBenchOptions } from "./bench/options.ts";
-import { type BenchResults, renderBench, type SizeResult } from "./bench/readme.ts";
+import { type BenchResults, renderBench } from "./bench/readme.ts";
 import { replaceSection } from "./lib/readme.ts";
 import { machineInfo } from "./loadtest/machine.ts";
 import { type LoadtestOptions, parseLoadtestOptions, UsageError } from "./loadtest/options.ts";
@@ -21,47 +24,94 @@ import { REPO_ROOT } from "./loadtest/sut_child.ts";
 
 const README = join(REPO_ROOT, "bench", "README.md");
 
-function runOptions(n: number, bench: BenchOptions, outDir: string, mode: "pgop" | "floor") {
+function runOptions(
+  n: number,
+  bench: BenchOptions,
+  out: string,
+  mode: "pgop" | "floor",
+): LoadtestOptions {
   const parsed = parseLoadtestOptions(["--count", String(n)]);
   if (parsed === "help") throw new Error("unreachable");
-  const options: LoadtestOptions = {
+  return {
     ...parsed,
     pgop: "child",
     mode,
     pgopArgs: bench.pgopArgs,
+    floorWorkers: bench.floorWorkers,
     steadySeconds: mode === "pgop" ? bench.steadySeconds : 0,
-    out: join(outDir, `${mode}-${n}`),
+    out,
   };
-  return options;
 }
 
+/** One load-test run; with `coldStarts` > 0, that many cold starts against the cluster it leaves. */
 async function run(
   options: LoadtestOptions,
-  coldStart: boolean,
-): Promise<{ report: LoadtestReport; coldStart?: ColdStart }> {
+  coldStarts: number,
+): Promise<{ report: LoadtestReport; coldStarts: ColdStart[] }> {
   const { report, summary } = await runLoadtest(options, {
     discardLocalCluster: true,
-    afterStop: coldStart
+    afterStop: coldStarts > 0
       ? async (ctx) => {
-        ctx.log("measuring pgop's cold start with everything present (controllers paused)…");
+        ctx.log(`measuring pgop's cold start ×${coldStarts} (controllers paused)…`);
         const resume = ctx.target.local ? pauseControllers(ctx.target.local) : undefined;
+        const runs: ColdStart[] = [];
         try {
-          return {
-            coldStart: await measureColdStart({
-              kubeconfig: ctx.target.kubeconfig,
-              databases: options.count,
-              dir: ctx.outDir,
-              args: options.pgopArgs,
-            }),
-          };
+          for (let i = 0; i < coldStarts; i++) {
+            runs.push(
+              await measureColdStart({
+                kubeconfig: ctx.target.kubeconfig,
+                databases: options.count,
+                dir: ctx.outDir,
+                logName: `pgop-cold-${i + 1}.log`,
+                args: options.pgopArgs,
+              }),
+            );
+          }
         } finally {
           resume?.();
         }
+        return { coldStarts: runs };
       }
       : undefined,
   });
   console.log(`${summary}\n`);
-  return { report, coldStart: report.extra?.coldStart as ColdStart | undefined };
+  return { report, coldStarts: (report.extra?.coldStarts as ColdStart[] | undefined) ?? [] };
+}
+
+/** The commit measured: `git rev-parse --short HEAD`, `+dirty` with uncommitted changes. */
+async function commitOf(): Promise<string> {
+  const git = async (...args: string[]) => {
+    const out = await new Deno.Command("git", { args, cwd: REPO_ROOT, stderr: "null" }).output();
+    return out.success ? new TextDecoder().decode(out.stdout).trim() : undefined;
+  };
+  const head = await git("rev-parse", "--short", "HEAD") ?? "unknown";
+  const dirty = await git("status", "--porcelain", "--untracked-files=no");
+  return dirty ? `${head}+dirty` : head;
+}
+
+/** `--runs` pairs of N: the first pair starts with the floor, the next with pgop, and so on. */
+async function pairs(n: number, bench: BenchOptions, outDir: string): Promise<SizeResult> {
+  const done: Pair[] = [];
+  let empty: Pick<SizeResult, "emptyRssBytes" | "emptyHeapBytes"> = {};
+  for (let i = 0; i < bench.runs; i++) {
+    const order: ("pgop" | "floor")[] = i % 2 === 0 ? ["floor", "pgop"] : ["pgop", "floor"];
+    const pair: { -readonly [K in keyof Pair]: Pair[K] } = { first: order[0] };
+    for (const mode of order) {
+      console.error(`== N=${n}, pair ${i + 1}/${bench.runs}: ${mode}`);
+      const out = join(outDir, `${mode}-${n}-${i + 1}`);
+      const result = await run(runOptions(n, bench, out, mode), mode === "pgop" ? 1 : 0);
+      pair[mode] = result.report;
+      if (mode === "pgop") {
+        pair.coldStart = result.coldStarts[0];
+        empty = {
+          emptyRssBytes: result.report.work.rssBytesStart,
+          emptyHeapBytes: result.report.work.heapUsedBytesStart,
+        };
+      }
+    }
+    done.push(pair);
+  }
+  return { n, pairs: done, ...empty };
 }
 
 async function main(): Promise<number> {
@@ -81,54 +131,36 @@ async function main(): Promise<number> {
   }
   const outDir = bench.out ?? defaultOutDir("bench");
   await Deno.mkdir(outDir, { recursive: true });
-  let results: BenchResults = {
-    startedAt: new Date().toISOString(),
-    machine: await machineInfo(),
-    sizes: [],
-    resultsDir: `\`${outDir.startsWith(REPO_ROOT) ? outDir.slice(REPO_ROOT.length) : outDir}\``,
-  };
   const sizes: SizeResult[] = [];
-  let empty: Pick<SizeResult, "emptyRssBytes" | "emptyHeapBytes"> = {};
+  const results: Omit<BenchResults, "sizes"> = {
+    startedAt: new Date().toISOString(),
+    commit: await commitOf(),
+    machine: await machineInfo(),
+    resultsDir: `\`${outDir.startsWith(REPO_ROOT) ? outDir.slice(REPO_ROOT.length + 1) : outDir}\``,
+  };
   const save = async () => {
-    const all = { ...results, sizes };
+    const all: BenchResults = { ...results, sizes };
     await Deno.writeTextFile(join(outDir, "bench.json"), JSON.stringify(all, null, 1) + "\n");
     return all;
   };
   for (const n of bench.sizes) {
-    console.error(`== N=${n}: pgop`);
-    const pgop = await run(runOptions(n, bench, outDir, "pgop"), true);
-    empty = {
-      emptyRssBytes: pgop.report.work.rssBytesStart,
-      emptyHeapBytes: pgop.report.work.heapUsedBytesStart,
-    };
-    console.error(`== N=${n}: floor`);
-    const floor = await run(runOptions(n, bench, outDir, "floor"), false);
-    sizes.push({ n, pgop: pgop.report, floor: floor.report, coldStart: pgop.coldStart, ...empty });
+    sizes.push(await pairs(n, bench, outDir));
     await save();
   }
+  const empty = sizes.at(-1);
   for (const n of bench.coldSizes) {
-    console.error(`== N=${n}: floor, then pgop's cold start`);
-    const floor = await run(runOptions(n, bench, outDir, "floor"), true);
-    sizes.push({ n, floor: floor.report, coldStart: floor.coldStart, ...empty });
+    console.error(`== N=${n}: the floor populates, then pgop's cold start ×${bench.runs}`);
+    const floor = await run(runOptions(n, bench, join(outDir, `floor-${n}`), "floor"), bench.runs);
+    sizes.push({
+      n,
+      pairs: [],
+      coldStarts: floor.coldStarts,
+      emptyRssBytes: empty?.emptyRssBytes,
+      emptyHeapBytes: empty?.emptyHeapBytes,
+    });
     await save();
   }
-  if (bench.mergeFrom) {
-    const earlier = JSON.parse(
-      await Deno.readTextFile(join(bench.mergeFrom, "bench.json")),
-    ) as BenchResults;
-    const kept = earlier.sizes.filter((e) => !sizes.some((s) => s.n === e.n));
-    sizes.push(...kept);
-    sizes.sort((a, b) => a.n - b.n);
-    if (kept.length) {
-      const from = `N=${kept.map((k) => k.n).join(", ")} from ${
-        earlier.resultsDir.startsWith("`") ? earlier.resultsDir : `\`${earlier.resultsDir}\``
-      } (${earlier.startedAt})`;
-      results = { ...results, resultsDir: `${results.resultsDir}; ${from}` };
-      console.error(`kept ${from}`);
-    }
-  }
-  const all = await save();
-  const block = renderBench(all);
+  const block = renderBench(await save());
   console.log(block);
   if (bench.readme) {
     // The section between <!-- bench:start --> and <!-- bench:end --> only.

@@ -39,8 +39,10 @@ export interface ColdStartOptions {
   readonly kubeconfig: string;
   /** Databases present (the start-up reconciles to wait for). */
   readonly databases: number;
-  /** Where the child's log goes (`pgop-cold.log`). */
+  /** Where the child's log goes. */
   readonly dir: string;
+  /** The log's file name in `dir` (default `pgop-cold.log`). */
+  readonly logName?: string;
   readonly args?: readonly string[];
   /**
    * Settling time after the reconciles, before memory is read (default
@@ -84,7 +86,7 @@ export async function measureColdStart(options: ColdStartOptions): Promise<ColdS
     kubeconfig: options.kubeconfig,
     args: options.args ?? [],
     dir: options.dir,
-    logName: "pgop-cold.log",
+    logName: options.logName ?? "pgop-cold.log",
   });
   try {
     await pgop.waitSynced(300_000);

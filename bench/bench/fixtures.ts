@@ -20,12 +20,15 @@ export function report(allReadySeconds: number, writesPerDatabase: number): Load
   const totals = { total: 0, writes: 0, reads: 0, watches: 0 };
   return {
     machine,
+    n: 1000,
     timing: {
       allReadySeconds,
       throughput: 1000 / allReadySeconds,
       syncSeconds: 0,
       creationSeconds: 1,
+      timeToChildren: { count: 1000, p50: 0.05, p90: 0.1, p99: 0.2, max: 0.3, mean: 0.07 },
     },
+    controlPlane: { apiserverCpuSeconds: 20, etcdWalBytesPerDatabase: 12_000, watchesHeld: 4 },
     requests: {
       run: { byVerbResource: {}, totals, writesPerDatabase, readsPerDatabase: 0 },
       steady: { byVerbResource: {}, totals, seconds: 30, reconciles: 0 },
@@ -37,27 +40,39 @@ export function report(allReadySeconds: number, writesPerDatabase: number): Load
       byResult: {},
       errors: 0,
       peakQueueDepth: 10,
+      cpuSecondsRun: 5,
     },
   } as unknown as LoadtestReport;
 }
 
+const cold = (processToSyncedSeconds: number, rssBytes: number) => ({
+  databases: 10_000,
+  cachedObjects: 50_000,
+  processToSyncedSeconds,
+  reconciles: 10_000,
+  writes: 0,
+  reads: 0,
+  rssBytes,
+});
+
 export const results: BenchResults = {
   startedAt: "2026-01-01T00:00:00Z",
+  commit: "abc1234",
   machine,
   resultsDir: "bench/results/x",
   sizes: [
-    { n: 1000, pgop: report(130, 6), floor: report(100, 6) },
+    {
+      n: 1000,
+      pairs: [
+        { pgop: report(130, 6), floor: report(100, 6), first: "floor" },
+        { pgop: report(110, 6), floor: report(100, 6), first: "pgop" },
+        { pgop: report(120, 6), floor: report(100, 6), first: "floor" },
+      ],
+    },
     {
       n: 10_000,
-      coldStart: {
-        databases: 10_000,
-        cachedObjects: 50_000,
-        processToSyncedSeconds: 2.5,
-        reconciles: 10_000,
-        writes: 0,
-        reads: 0,
-        rssBytes: 150e6,
-      },
+      pairs: [],
+      coldStarts: [cold(2.5, 150e6), cold(2.4, 151e6), cold(2.6, 149e6)],
       emptyRssBytes: 100e6,
     },
   ],

@@ -12,23 +12,35 @@ export interface BenchOptions {
   readonly sizes: readonly number[];
   /** Sizes populated by the floor only, for pgop's cold start and memory. */
   readonly coldSizes: readonly number[];
+  /** pgop/floor pairs per size, and cold starts per cold size. */
+  readonly runs: number;
+  /** Databases the floor works on at once. */
+  readonly floorWorkers: number;
   readonly steadySeconds: number;
   readonly pgopArgs: readonly string[];
   readonly out?: string;
   readonly readme: boolean;
-  /** A previous run's directory: its sizes that are not run again are kept in the table. */
-  readonly mergeFrom?: string;
 }
+
+/**
+ * The floor's concurrency: Databases in flight at once, each with its four
+ * children created at once. Measured on the 2-core development machine at
+ * N=1,000 (bench/README.md, "The floor"): more workers stop helping once the
+ * API server's CPU is saturated.
+ */
+export const FLOOR_WORKERS = 64;
 
 /** `--help` text. */
 export const BENCH_USAGE = `Usage: deno task bench [flags]
   --big                  add N=10,000 to the sizes (long: the floor alone took 22 min on 2 CPUs)
   --sizes 100,1000       sizes run with pgop and with the floor (default 100,1000)
   --cold 10000           sizes populated by the floor only, then pgop's cold start and memory
+  --runs R               pgop/floor pairs per size, alternating which goes first; cold starts
+                         per cold size (default 3)
+  --floor-workers W      Databases the floor works on at once (default ${FLOOR_WORKERS})
   --steady-seconds S     steady-state window of each pgop run (default 30)
   --pgop-args="…"        extra pgop flags for every pgop run (with "=": they start with a dash)
   --out DIR              results (default bench/results/bench-<timestamp>/)
-  --merge-from DIR       keep the sizes of an earlier run (its bench.json) that this run skips
   --no-readme            do not update bench/README.md`;
 
 function sizes(text: string, flag: string): number[] {
@@ -52,10 +64,11 @@ export function parseBenchOptions(args: readonly string[]): BenchOptions | "help
         big: { type: "boolean", default: false },
         sizes: { type: "string", default: "100,1000" },
         cold: { type: "string", default: "" },
+        runs: { type: "string", default: "3" },
+        "floor-workers": { type: "string", default: String(FLOOR_WORKERS) },
         "steady-seconds": { type: "string", default: "30" },
         "pgop-args": { type: "string", default: "" },
         out: { type: "string" },
-        "merge-from": { type: "string" },
         "no-readme": { type: "boolean", default: false },
         help: { type: "boolean", short: "h", default: false },
       },
@@ -72,10 +85,11 @@ export function parseBenchOptions(args: readonly string[]): BenchOptions | "help
   return {
     sizes: run,
     coldSizes: sizes(values.cold, "cold").filter((n) => !run.includes(n)),
+    runs: integer(values.runs, "runs", 1),
+    floorWorkers: integer(values["floor-workers"], "floor-workers", 1),
     steadySeconds: steady,
     pgopArgs: values["pgop-args"].split(/\s+/).filter(Boolean),
     out: values.out,
     readme: !values["no-readme"],
-    mergeFrom: values["merge-from"],
   };
 }

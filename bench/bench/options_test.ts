@@ -6,11 +6,12 @@ Deno.test("parseBenchOptions() defaults to 100 and 1,000 with a 30 s steady wind
   assert.deepEqual(parseBenchOptions([]), {
     sizes: [100, 1000],
     coldSizes: [],
+    runs: 3,
+    floorWorkers: 64,
     steadySeconds: 30,
     pgopArgs: [],
     out: undefined,
     readme: true,
-    mergeFrom: undefined,
   });
 });
 
@@ -32,6 +33,7 @@ Deno.test("parseBenchOptions() adds 10,000 with --big and drops cold sizes that 
 Deno.test("parseBenchOptions() rejects bad sizes and unknown flags", () => {
   assert.throws(() => parseBenchOptions(["--sizes=10,x"]), UsageError);
   assert.throws(() => parseBenchOptions(["--steady-seconds=-1"]), UsageError);
+  assert.throws(() => parseBenchOptions(["--runs=0"]), UsageError);
   assert.throws(() => parseBenchOptions(["--fast"]), UsageError);
   assert.equal(parseBenchOptions(["-h"]), "help");
 });

@@ -1,40 +1,34 @@
 /**
  * The benchmark's tables for bench/README.md, rendered from the results
  * (pure); bench.ts puts them between `<!-- bench:start -->` and
- * `<!-- bench:end -->` with the shared `lib/readme.ts`.
+ * `<!-- bench:end -->` with the shared `lib/readme.ts`. Every figure is the
+ * median of the runs with their range; every ratio is taken run by run
+ * (pgop's run against the floor's run beside it) and then summarised.
  *
  * @module
  */
 import type { LoadtestReport } from "../loadtest/report.ts";
 import { describeMachine, type MachineInfo } from "../loadtest/machine.ts";
-import { mb, num } from "../loadtest/summary.ts";
 import type { ColdStart } from "./cold_start.ts";
-import { benchTargets, readyRatio } from "./targets.ts";
+import { coldStartsOf, columns, FIGURES, type SizeResult } from "./figures.ts";
+import { formatSpread, ratioSpread, spread } from "./spread.ts";
+import { benchTargets } from "./targets.ts";
 
-/** One size's results. */
-export interface SizeResult {
-  readonly n: number;
-  readonly pgop?: LoadtestReport;
-  readonly floor?: LoadtestReport;
-  /** pgop started against the cluster holding the N Databases and children. */
-  readonly coldStart?: ColdStart;
-  /** RSS of pgop synced against an empty cluster, for memory per cached object. */
-  readonly emptyRssBytes?: number;
-  readonly emptyHeapBytes?: number;
-}
+export type { Pair, SizeResult } from "./figures.ts";
 
 /** Everything the README shows. */
 export interface BenchResults {
   readonly startedAt: string;
+  /** `git describe`-like commit of the code measured (`+dirty` when it had uncommitted changes). */
+  readonly commit: string;
   readonly machine: MachineInfo;
   readonly sizes: readonly SizeResult[];
   /** Where the full reports are (Markdown). */
   readonly resultsDir: string;
 }
 
-function ms(seconds: number | undefined): string {
-  return seconds === undefined ? "–" : (seconds * 1000).toFixed(seconds < 0.01 ? 2 : 1);
-}
+/** A 1-minute load average above this, on 2 cores, marks the run as started on a busy machine. */
+export const BUSY_LOAD = 1.0;
 
 function table(head: string[], rows: string[][]): string {
   return [
@@ -44,144 +38,134 @@ function table(head: string[], rows: string[][]): string {
   ].join("\n");
 }
 
+const MB = (digits = 1) => (values: (number | undefined)[]) =>
+  formatSpread(spread(values.map((v) => (v === undefined ? undefined : v / 1e6))), digits, " MB");
+
+function comparison(sizes: readonly SizeResult[]): string {
+  const rows = sizes.filter((s) => s.pairs.length > 0).flatMap((s) =>
+    FIGURES.map((f) => {
+      const { pgop, floor } = columns(s, f);
+      return [
+        `${s.n} × ${s.pairs.length}`,
+        f.name,
+        formatSpread(spread(pgop), f.digits, f.unit),
+        f.pgopOnly ? "" : formatSpread(spread(floor), f.digits, f.unit),
+        f.pgopOnly ? "" : `**${formatSpread(ratioSpread(pgop, floor), 2, "×")}**`,
+      ];
+    })
+  );
+  return table(["N × runs", "figure", "pgop", "floor", "pgop/floor"], rows);
+}
+
+function work(sizes: readonly SizeResult[]): string {
+  const rows = sizes.filter((s) => s.pairs.some((p) => p.pgop)).map((s) => {
+    const runs = s.pairs.flatMap((p) => (p.pgop ? [p.pgop] : []));
+    const each = (pick: (r: LoadtestReport) => number | undefined, digits = 2, unit = "") =>
+      formatSpread(spread(runs.map(pick)), digits, unit);
+    const worst = (pick: (r: LoadtestReport) => number) => Math.max(...runs.map(pick));
+    return [
+      String(s.n),
+      each((r) => r.work.reconcilesPerDatabase),
+      each((r) => (r.work.reconcileSeconds?.p50 ?? NaN) * 1000, 1, " ms"),
+      each((r) => (r.work.reconcileSeconds?.p99 ?? NaN) * 1000, 1, " ms"),
+      String(worst((r) => r.work.errors)),
+      MB()(runs.map((r) => r.work.peakRssBytes)),
+      `${worst((r) => r.requests.steady.totals.writes)} / ${
+        worst((r) => r.requests.steady.totals.reads)
+      } / ${worst((r) => r.requests.steady.totals.watches)}`,
+    ];
+  });
+  return table([
+    "N",
+    "reconciles/DB",
+    "reconcile p50",
+    "reconcile p99",
+    "errors (worst run)",
+    "peak RSS",
+    "steady window: writes / reads / watch re-opens (worst run)",
+  ], rows);
+}
+
+function cold(sizes: readonly SizeResult[]): string {
+  const rows = sizes.flatMap((s) => {
+    const runs = coldStartsOf(s);
+    if (runs.length === 0) return [];
+    const each = (pick: (c: ColdStart) => number | undefined, digits = 2, unit = " s") =>
+      formatSpread(spread(runs.map(pick)), digits, unit);
+    const perObject = (pick: (c: ColdStart) => number | undefined, empty: number | undefined) =>
+      empty === undefined ? "–" : each(
+        (c) => {
+          const v = pick(c);
+          return v === undefined || c.cachedObjects === 0
+            ? undefined
+            : (v - empty) / c.cachedObjects / 1024;
+        },
+        2,
+        " KiB",
+      );
+    return [[
+      `${s.n} × ${runs.length}`,
+      String(runs[0].cachedObjects),
+      each((c) => c.processToSyncedSeconds),
+      each((c) => c.cacheSyncSeconds),
+      each((c) => (c.noopReconcileSeconds?.p99 ?? NaN) * 1000, 1, " ms"),
+      String(Math.max(...runs.map((c) => c.writes))),
+      MB()(runs.map((c) => c.rssBytes)),
+      MB()(runs.map((c) => c.heapUsedBytes)),
+      `${perObject((c) => c.rssBytes, s.emptyRssBytes)} / ${
+        perObject((c) => c.heapUsedBytes, s.emptyHeapBytes)
+      }`,
+    ]];
+  });
+  return table([
+    "N × runs",
+    "objects cached",
+    "process start → synced",
+    "cache sync (pgop's log)",
+    "no-op reconcile p99",
+    "writes (worst run)",
+    "RSS",
+    "heap used",
+    "per cached object: RSS / heap",
+  ], rows);
+}
+
 /** The generated Markdown (without markers). */
 export function renderBench(results: BenchResults): string {
-  const pr = (
-    r: LoadtestReport | undefined,
-    pick: (r: LoadtestReport) => string,
-  ) => (r ? pick(r) : "–");
-  const speed = table(
-    [
-      "N",
-      "all Ready: pgop",
-      "floor",
-      "**pgop/floor**",
-      "Databases/s: pgop",
-      "floor",
-      "time to Ready p50 / p99: pgop",
-      "floor",
-      "writes/DB: pgop",
-      "floor",
-    ],
-    results.sizes.map((s) => [
-      String(s.n),
-      pr(s.pgop, (r) => `${num(r.timing.allReadySeconds, 1)} s`),
-      pr(s.floor, (r) => `${num(r.timing.allReadySeconds, 1)} s`),
-      readyRatio(s) === undefined ? "–" : `**${num(readyRatio(s), 2)}×**`,
-      pr(s.pgop, (r) => num(r.timing.throughput, 1)),
-      pr(s.floor, (r) => num(r.timing.throughput, 1)),
-      pr(
-        s.pgop,
-        (r) => `${num(r.timing.timeToReady?.p50, 1)} / ${num(r.timing.timeToReady?.p99, 1)} s`,
-      ),
-      pr(
-        s.floor,
-        (r) => `${num(r.timing.timeToReady?.p50, 1)} / ${num(r.timing.timeToReady?.p99, 1)} s`,
-      ),
-      pr(s.pgop, (r) => num(r.requests.run.writesPerDatabase, 2)),
-      pr(s.floor, (r) => num(r.requests.run.writesPerDatabase, 2)),
-    ]),
-  );
-  const work = table(
-    [
-      "N",
-      "reconciles/DB",
-      "reconcile p50 / p99",
-      "peak queue",
-      "errors",
-      "CPU (run)",
-      "CPU ms/DB",
-      "peak RSS",
-      "steady window: writes / reads / watch re-opens",
-    ],
-    results.sizes.flatMap((s) => {
-      const r = s.pgop;
-      if (!r) return [];
-      const w = r.work;
-      const st = r.requests.steady.totals;
-      return [[
-        String(s.n),
-        num(w.reconcilesPerDatabase, 2),
-        `${ms(w.reconcileSeconds?.p50)} / ${ms(w.reconcileSeconds?.p99)} ms`,
-        String(w.peakQueueDepth ?? "–"),
-        String(w.errors),
-        `${num(w.cpuSecondsRun, 1)} s`,
-        num(w.cpuSecondsRun === undefined ? undefined : w.cpuSecondsRun * 1000 / s.n, 1),
-        mb(w.peakRssBytes),
-        `${st.writes} / ${st.reads} / ${st.watches} in ${num(r.requests.steady.seconds, 0)} s`,
-      ]];
-    }),
-  );
-  const cold = table(
-    [
-      "N",
-      "objects cached",
-      "process start → synced",
-      "cache sync (pgop's log)",
-      "no-op reconcile p50 / p99",
-      "writes",
-      "RSS",
-      "heap used",
-      "per cached object: RSS / heap",
-    ],
-    results.sizes.flatMap((s) => {
-      const c = s.coldStart;
-      if (!c) return [];
-      const per = (now: number | undefined, empty: number | undefined) =>
-        now === undefined || empty === undefined || c.cachedObjects === 0
-          ? "–"
-          : `${((now - empty) / c.cachedObjects / 1024).toFixed(1)} KiB`;
-      return [[
-        String(s.n),
-        String(c.cachedObjects),
-        `${num(c.processToSyncedSeconds, 2)} s`,
-        c.cacheSyncSeconds === undefined ? "–" : `${num(c.cacheSyncSeconds, 2)} s`,
-        `${ms(c.noopReconcileSeconds?.p50)} / ${ms(c.noopReconcileSeconds?.p99)} ms`,
-        String(c.writes),
-        mb(c.rssBytes),
-        mb(c.heapUsedBytes),
-        `${per(c.rssBytes, s.emptyRssBytes)} / ${per(c.heapUsedBytes, s.emptyHeapBytes)}`,
-      ]];
-    }),
-  );
+  const load = results.machine.loadavg[0] ?? 0;
+  const busy = load > BUSY_LOAD
+    ? [
+      `**Busy machine:** the run started with a 1-minute load average of ${load} (above ` +
+      `${BUSY_LOAD} on ${results.machine.nproc} CPUs): its times and ratios are noisy.`,
+      "",
+    ]
+    : [];
   const targets = benchTargets(results).map((t) =>
     t.met === undefined
       ? `- ${t.name}: not measured`
-      : `- ${t.name}: ${t.value} — ${t.met ? "met" : "**missed**"}`
+      : `- ${t.name}: ${t.value} — ${t.met ? "met" : `**missed**${t.by ? ` by ${t.by}` : ""}`}`
   );
-  const busiest = Math.max(
-    results.machine.loadavg[0] ?? 0,
-    ...results.sizes.flatMap((s) =>
-      [s.pgop, s.floor].flatMap((r) => (r ? [r.machine.loadavg[0] ?? 0] : []))
-    ),
-  );
-  const caution = busiest > results.machine.nproc
-    ? [
-      "",
-      `**Caution:** some runs started with a 1-minute load average of ${busiest} on ` +
-      `${results.machine.nproc} CPUs (other work on the machine); their times and ratios are ` +
-      "noisy. The per-run load is in each report.json (`machine.loadavg`).",
-    ]
-    : [];
   return [
-    `Measured ${results.startedAt} on ${
+    ...busy,
+    `Commit \`${results.commit}\`, measured ${results.startedAt} on ${
       describeMachine(results.machine)
-    }. Full reports: ${results.resultsDir}.`,
-    ...caution,
+    }. Full reports: ${results.resultsDir}. Each figure is the median of the runs with their ` +
+    "range; pgop and floor runs alternate, each on a fresh control plane, and each ratio is " +
+    "taken run by run before its median.",
     "",
-    "### pgop against the floor (fresh control plane per run)",
+    "### pgop against the floor",
     "",
-    speed,
+    comparison(results.sizes),
     "",
     "### pgop's work and resources (child process)",
     "",
-    work,
+    work(results.sizes),
     "",
     "### Cold start with N Databases and their children present",
     "",
-    cold,
+    cold(results.sizes),
     "",
-    "### Targets",
+    "### Targets (from this run only)",
     "",
     ...targets,
   ].join("\n");

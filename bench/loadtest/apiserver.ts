@@ -54,10 +54,8 @@ export interface WriteComparison {
   readonly subresources?: Readonly<Record<string, number>>;
 }
 
-/** Scrapes kube-apiserver's `/metrics` with the kubeconfig's credentials (admin can read it). */
-export async function scrapeApiserverWrites(
-  connection: ConnectionConfig,
-): Promise<ApiserverWrites> {
+/** kube-apiserver's `/metrics` text, read with the kubeconfig's credentials (admin can read it). */
+export async function scrapeApiserverMetrics(connection: ConnectionConfig): Promise<string> {
   const client = Deno.createHttpClient({
     caCerts: connection.caPem ? [connection.caPem] : undefined,
     ...(connection.certPem && connection.keyPem
@@ -74,7 +72,7 @@ export async function scrapeApiserverWrites(
     if (!res.ok) {
       throw new Error(`GET /metrics of the API server: ${res.status} ${text.slice(0, 200)}`);
     }
-    return apiserverWrites(text);
+    return text;
   } finally {
     client.close();
   }

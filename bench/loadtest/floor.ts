@@ -1,9 +1,9 @@
 /**
  * The floor: the least work that gives every Database what pgop gives it,
  * with no cache diffing, no queue semantics and no client-side rate limit.
- * It watches Databases, creates exactly pgop's four children (from pgop's own
- * pure builders, with a fixed password, the same hash annotations and field
- * manager), writes status Creating, and Ready
+ * It watches Databases, creates exactly pgop's four children at once (from
+ * pgop's own pure builders, with a fixed password, the same hash annotations
+ * and field manager), writes status Creating, and Ready
  * once the StatefulSet (followed with its own watch) is rolled out — so a
  * load test can say how close pgop gets to what this API server and etcd can
  * do on this machine.
@@ -204,9 +204,11 @@ export class FloorWriter {
     const state = this.#states.get(key);
     if (!db || !state || db.metadata?.deletionTimestamp) return;
     if (!state.created) {
-      // pgop's own plans, stamped with the same hashes: exactly pgop's objects.
+      // pgop's own plans, stamped with the same hashes: exactly pgop's objects,
+      // all four at once (pgop makes the StatefulSet after the Secret it
+      // references; the floor need not wait for anything).
       const plans = childPlans(db, { newPassword: () => FLOOR_PASSWORD });
-      for (const plan of plans) {
+      await Promise.all(plans.map(async (plan) => {
         try {
           const created = await this.#o.client.create(plan.resource, objectToCreate(plan), {
             fieldManager: FIELD_MANAGER,
@@ -218,7 +220,7 @@ export class FloorWriter {
         } catch (error) {
           if (!isAlreadyExists(error)) throw error;
         }
-      }
+      }));
       state.created = true;
     }
     const statefulSet = this.#statefulSets.get(key) ?? state.statefulSet;

@@ -8,7 +8,9 @@
 import { Resources } from "../../lib/kube/resource.ts";
 import type { Database } from "../../lib/database/types.ts";
 import type { KubeClient } from "../../lib/kube/types.ts";
-import { type ApiserverWrites, scrapeApiserverWrites } from "./apiserver.ts";
+import { type ApiserverWrites, apiserverWrites, scrapeApiserverMetrics } from "./apiserver.ts";
+import { ChildrenTracker } from "./children_tracker.ts";
+import { costBetween, openWatches, sampleControlPlane } from "./control_plane_cost.ts";
 import { hotFunctions } from "./cpu_profile.ts";
 import { describeNotReady } from "./diagnose.ts";
 import type { LoadtestOptions } from "./options.ts";
@@ -40,6 +42,8 @@ export interface MeasureContext {
   readonly log: (message: string) => void;
   /** Aborts on Ctrl-C. */
   readonly interrupt: AbortSignal;
+  /** Watches the API server held open before the system under test started, by resource. */
+  readonly baselineWatches?: Readonly<Record<string, number>>;
 }
 
 /** Everything of a {@link RawRun} that the measured phase knows. */
@@ -48,9 +52,13 @@ export type Measured = Omit<
   "options" | "runId" | "startedAt" | "machine" | "syncMs" | "extra" | "cleanupSeconds"
 >;
 
-async function scrape(target: Target): Promise<ApiserverWrites | string> {
+/** The API server's write counts and open watches, or why they could not be read. */
+async function scrape(
+  target: Target,
+): Promise<{ writes: ApiserverWrites; watches: Record<string, number> } | string> {
   try {
-    return await scrapeApiserverWrites(target.connection);
+    const text = await scrapeApiserverMetrics(target.connection);
+    return { writes: apiserverWrites(text), watches: openWatches(text) };
   } catch (error) {
     return error instanceof Error ? error.message : String(error);
   }
@@ -79,10 +87,14 @@ export async function measureRun(ctx: MeasureContext): Promise<Measured> {
       labelSelector: ctx.labelSelector,
       now: () => performance.now() - t0,
     });
+    const children = new ChildrenTracker(tool, { now: () => performance.now() - t0 });
     const listed = Promise.withResolvers<void>();
+    const childrenListed = Promise.withResolvers<void>();
     const tracking = tracker.run(trackerStop.signal, () => listed.resolve());
     tracking.catch((error) => listed.reject(error));
-    await listed.promise;
+    const trackingChildren = children.run(trackerStop.signal, () => childrenListed.resolve());
+    trackingChildren.catch((error) => childrenListed.reject(error));
+    await Promise.all([listed.promise, childrenListed.promise]);
     const createdMs: (number | undefined)[] = new Array(plan.length);
     let created = 0;
     const sampler = new Sampler(async () => {
@@ -92,6 +104,7 @@ export async function measureRun(ctx: MeasureContext): Promise<Measured> {
       return { t, created, reconciled: c.firstStatus, ready: c.ready, ...s };
     });
     const apiBefore = await scrape(ctx.target);
+    const costBefore = await sampleControlPlane(ctx.target.local);
     const start = { requests: await sut.requests(), stats: await sut.stats() };
     const toolBefore = ctx.toolCounter.snapshot();
     t0 = performance.now();
@@ -126,6 +139,7 @@ export async function measureRun(ctx: MeasureContext): Promise<Measured> {
       ? await describeNotReady(tool, keys.filter((k) => milestones.get(k)?.readyMs === undefined))
       : undefined;
     const apiAfter = await scrape(ctx.target);
+    const controlPlane = costBetween(costBefore, await sampleControlPlane(ctx.target.local));
     const toolRequests = diffCounts(ctx.toolCounter.snapshot(), toolBefore);
     const run = { requests: await sut.requests(), stats: await sut.stats() };
     const steadyStart = performance.now();
@@ -138,7 +152,7 @@ export async function measureRun(ctx: MeasureContext): Promise<Measured> {
     display.stop();
     trackerStop.abort();
     const trackerStopped = await Promise.race([
-      tracking.then(() => true, () => true),
+      Promise.allSettled([tracking, trackingChildren]).then(() => true),
       sleep(TRACKER_STOP_MS, interrupt).then(() => false),
     ]);
     if (!trackerStopped) log(`The tracker's watch did not end within ${TRACKER_STOP_MS} ms`);
@@ -150,12 +164,23 @@ export async function measureRun(ctx: MeasureContext): Promise<Measured> {
       system: { kind: sut.kind, label: sut.label, resourceNote: sut.resourceNote },
       creationMs,
       allReadyMs,
-      databases: keys.map((key, i) => ({ createdMs: createdMs[i], ...milestones.get(key) })),
+      databases: keys.map((key, i) => ({
+        createdMs: createdMs[i],
+        childrenMs: children.childrenMs(key),
+        ...milestones.get(key),
+      })),
       requests: { start: start.requests, run: run.requests, steady: steady.requests },
       toolRequests,
       apiserver: typeof apiBefore === "string" || typeof apiAfter === "string"
         ? { error: typeof apiBefore === "string" ? apiBefore : String(apiAfter) }
-        : { writes: diffCounts(apiAfter, apiBefore) },
+        : { writes: diffCounts(apiAfter.writes, apiBefore.writes) },
+      controlPlane,
+      watches: typeof apiAfter === "string" || ctx.baselineWatches === undefined ? undefined : {
+        baseline: ctx.baselineWatches,
+        run: apiAfter.watches,
+        // One watch of Databases, three of children: the load tool's own.
+        tool: 4,
+      },
       stats: { start: start.stats, run: run.stats, steady: steady.stats },
       steadySeconds,
       series,

@@ -10,6 +10,7 @@ import type { WaitOutcome } from "./wait_ready.ts";
 import type { MachineInfo } from "./machine.ts";
 import type { LoadtestOptions } from "./options.ts";
 import type { ApiserverWrites, WriteComparison } from "./apiserver.ts";
+import type { ControlPlaneSample } from "./control_plane_cost.ts";
 import { compareWrites } from "./apiserver.ts";
 import { diffCounts, type RequestCounts, type RequestTotals, totals } from "./request_counts.ts";
 import type { SeriesPoint } from "./sampler.ts";
@@ -31,6 +32,8 @@ export interface RawRun {
   readonly allReadyMs?: number;
   readonly databases: ReadonlyArray<{
     readonly createdMs?: number;
+    /** When the last of its four children appeared. */
+    readonly childrenMs?: number;
     readonly firstStatusMs?: number;
     readonly readyMs?: number;
   }>;
@@ -44,6 +47,14 @@ export interface RawRun {
   readonly toolRequests: RequestCounts;
   /** The API server's write counts during the run, or why they are missing. */
   readonly apiserver: { readonly writes: ApiserverWrites } | { readonly error: string };
+  /** What kube-apiserver and etcd spent from creation start to all Ready (local control plane only). */
+  readonly controlPlane?: ControlPlaneSample;
+  /** Watches the API server held open: before the system started, at all Ready, and the load tool's. */
+  readonly watches?: {
+    readonly baseline: Readonly<Record<string, number>>;
+    readonly run: Readonly<Record<string, number>>;
+    readonly tool: number;
+  };
   /** Cumulative stats at the same three moments. */
   readonly stats: { readonly start: SutStats; readonly run: SutStats; readonly steady: SutStats };
   /** Length of the steady window actually waited, s (0 when skipped). */
@@ -94,6 +105,14 @@ export interface LoadtestReport {
     readonly throughput?: number;
     readonly timeToReady?: Summary;
     readonly timeToFirstStatus?: Summary;
+    /** From a Database's creation to the last of its four children existing. */
+    readonly timeToChildren?: Summary;
+  };
+  /** The control plane's own cost of the run (local control plane only). */
+  readonly controlPlane?: ControlPlaneSample & {
+    readonly etcdWalBytesPerDatabase?: number;
+    /** Watches held open by the system under test (API server's count less baseline and load tool). */
+    readonly watchesHeld?: number;
   };
   readonly requests: {
     readonly run: RequestWindow & {
@@ -154,7 +173,7 @@ function window(counts: RequestCounts): RequestWindow {
 export function buildReport(raw: RawRun): LoadtestReport {
   const n = raw.options.count;
   const toSeconds = (ms: number) => ms / 1000;
-  const spans = (to: "firstStatusMs" | "readyMs") =>
+  const spans = (to: "childrenMs" | "firstStatusMs" | "readyMs") =>
     raw.databases.flatMap((d) =>
       d.createdMs !== undefined && d[to] !== undefined
         ? [toSeconds((d[to] as number) - d.createdMs)]
@@ -203,6 +222,13 @@ export function buildReport(raw: RawRun): LoadtestReport {
       throughput: ratio(n, allReadySeconds),
       timeToReady: summarize(spans("readyMs")),
       timeToFirstStatus: summarize(spans("firstStatusMs")),
+      timeToChildren: summarize(spans("childrenMs")),
+    },
+    controlPlane: raw.controlPlane && {
+      ...raw.controlPlane,
+      etcdWalBytesPerDatabase: ratio(raw.controlPlane.etcdWalBytes, n),
+      watchesHeld: raw.watches && sumValues(raw.watches.run) - sumValues(raw.watches.baseline) -
+          raw.watches.tool,
     },
     requests: {
       run: { ...window(run), writesPerDatabase, readsPerDatabase: runTotals.reads / n },

@@ -7,6 +7,8 @@
  */
 import { join } from "node:path";
 import { RestClient } from "../../lib/kube/rest_client.ts";
+import { scrapeApiserverMetrics } from "./apiserver.ts";
+import { openWatches } from "./control_plane_cost.ts";
 import { machineInfo } from "./machine.ts";
 import { measureRun } from "./measure.ts";
 import { cleanupRun, ensureNamespaces } from "./namespaces.ts";
@@ -86,6 +88,11 @@ export async function runLoadtest(
     const namespaces = namespaceNames(options.namespaces);
     const createdNamespaces = await ensureNamespaces(tool, namespaces);
     const plan = planDatabases({ runId, count: options.count, namespaces, envMix: options.envMix });
+    // Watches open before the system under test exists: the control plane's own.
+    const baselineWatches = await scrapeApiserverMetrics(target.connection).then(
+      openWatches,
+      () => undefined,
+    );
     const syncStart = performance.now();
     const sut = await startSystem(options, target.kubeconfig, outDir);
     let syncMs: number;
@@ -108,6 +115,7 @@ export async function runLoadtest(
       display,
       log,
       interrupt: interrupt.signal,
+      baselineWatches,
     });
     const extra = hooks.afterStop ? await hooks.afterStop({ target, outDir, log }) : undefined;
     let cleanupSeconds: number | undefined;

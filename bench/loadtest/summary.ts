@@ -43,6 +43,7 @@ export function formatSummary(r: LoadtestReport): string {
       : `${num(t.allReadySeconds, 2)} s  (creation took ${num(t.creationSeconds, 2)} s)`,
   );
   row("throughput", `${num(t.throughput, 2)} Databases/s`);
+  row("time to all 4 children p50/p90/p99/max", spans(t.timeToChildren, 3));
   row("time to Ready p50/p90/p99/max", spans(t.timeToReady));
   row(
     "time to first reconcile p50/p99",
@@ -82,6 +83,20 @@ export function formatSummary(r: LoadtestReport): string {
   if (w.heapUsedBytesEnd !== undefined) row("heap used at end", mb(w.heapUsedBytesEnd));
   if (w.cacheObjects) {
     row("cached objects", Object.entries(w.cacheObjects).map(([k, v]) => `${k} ${v}`).join(", "));
+  }
+  const cp = r.controlPlane;
+  if (cp) {
+    row(
+      "API server / etcd CPU (run)",
+      `${num(cp.apiserverCpuSeconds, 2)} s / ${num(cp.etcdCpuSeconds, 2)} s`,
+    );
+    row(
+      "etcd WAL written (run)",
+      `${mb(cp.etcdWalBytes)}, ${
+        num((cp.etcdWalBytesPerDatabase ?? NaN) / 1000, 1)
+      } kB per Database`,
+    );
+    row("watches held open", cp.watchesHeld === undefined ? "–" : String(cp.watchesHeld));
   }
   row("relists / watch restarts", `${w.relists ?? "–"} / ${w.watchRestarts ?? "–"}`);
   if (r.shutdown) {
