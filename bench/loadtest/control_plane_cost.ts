@@ -9,7 +9,7 @@
  * @module
  */
 import type { LocalCluster } from "../../tests/support/cluster.ts";
-import { parsePromText } from "./prom_text.ts";
+import { parsePromText } from "../../tests/support/prometheus_text.ts";
 
 /** Linux's USER_HZ: /proc reports CPU times in these ticks (100 on every mainstream build). */
 const CLOCK_TICKS_PER_SECOND = 100;
