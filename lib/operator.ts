@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { Secret, Service } from "kubernetes-types/core/v1.d.ts";
+import type { Pod, Secret, Service } from "kubernetes-types/core/v1.d.ts";
 import type { StatefulSet } from "kubernetes-types/apps/v1.d.ts";
 import { getLogger } from "@logtape/logtape";
 import {
@@ -23,7 +23,8 @@ import type { Config } from "./config.ts";
 import { Controller } from "./controller/controller.ts";
 import { type Election, Manager } from "./controller/manager.ts";
 import { compactDatabase, projectMetadataOnly, projectStatefulSet } from "./database/projection.ts";
-import { METADATA_VIEW, STATEFULSET_VIEW } from "./database/protobuf_views.ts";
+import { databaseKeyOfPod, podProblemChanged, projectPod } from "./database/pods.ts";
+import { METADATA_VIEW, POD_VIEW, STATEFULSET_VIEW } from "./database/protobuf_views.ts";
 import { DatabaseReconciler } from "./database/reconciler.ts";
 import { type Database, KIND, LABEL_MANAGED_BY, MANAGER_NAME, PHASES } from "./database/types.ts";
 import { KubeEventRecorder } from "./kube/event_recorder.ts";
@@ -67,6 +68,7 @@ export const CACHE_TRANSFORMS = {
   statefulSets: projectStatefulSet,
   services: projectMetadataOnly<Service>,
   secrets: projectMetadataOnly<Secret>,
+  pods: projectPod,
 } as const;
 
 /**
@@ -78,6 +80,7 @@ export const CACHE_PROTOBUF = {
   statefulSets: STATEFULSET_VIEW,
   services: METADATA_VIEW,
   secrets: METADATA_VIEW,
+  pods: POD_VIEW,
 } as const;
 
 /** A running pgop, as tests see it. */
@@ -198,6 +201,13 @@ export function runOperator(
     CACHE_TRANSFORMS.secrets,
     CACHE_PROTOBUF.secrets,
   );
+  // Pods are the StatefulSets' (pgop never writes them); watched to say why one does not start.
+  const pods = informer<Pod>(client, Resources.pods, config, metrics, {
+    labelSelector: CHILD_SELECTOR,
+    indexers: {},
+    transform: CACHE_TRANSFORMS.pods,
+    protobuf: CACHE_PROTOBUF.pods,
+  });
   // pgop's own writes, kept as the informers keep objects, until the informers catch up.
   const readYourWrites = <T extends KubeObject>(
     source: InformerLike<T>,
@@ -212,6 +222,7 @@ export function runOperator(
     statefulSets: readYourWrites(statefulSets, CACHE_TRANSFORMS.statefulSets),
     services: readYourWrites(services, CACHE_TRANSFORMS.services),
     secrets: readYourWrites(secrets, CACHE_TRANSFORMS.secrets),
+    pods: pods.store,
   };
 
   metrics.setPhaseCounter(() => {
@@ -243,7 +254,12 @@ export function runOperator(
       name: "database",
       primary: databases,
       primaryKind: KIND,
-      owned: [{ informer: statefulSets }, { informer: services }, { informer: secrets }],
+      owned: [{ informer: statefulSets }, { informer: services }, { informer: secrets }, {
+        informer: pods,
+        primaryKey: databaseKeyOfPod,
+        // Only when what status reports of the pod changes: no reconcile per kubelet update.
+        predicate: (a, b) => podProblemChanged(a as Pod | undefined, b as Pod | undefined),
+      }],
       reconciler,
       workers: config.workers,
       rateLimiter: rateLimiter(config),
@@ -285,7 +301,7 @@ export function runOperator(
     : undefined;
   if (!election) metrics.setLeader(config.leaderElectionId, true);
 
-  const informers = [databases, statefulSets, services, secrets];
+  const informers = [databases, statefulSets, services, secrets, pods];
   const manager = new Manager({
     caches: informers,
     onSynced: () => {

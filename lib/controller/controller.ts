@@ -39,9 +39,23 @@ export const DEFAULT_DRAIN_MS = 10_000;
 /** What a controller needs of an informer: its cache and its change notifications. */
 export type Source<T extends KubeObject> = Pick<Informer<T>, "store" | "addHandler" | "resource">;
 
-/** A watched resource whose objects are owned (controller ownerReference) by primary objects. */
+/**
+ * A watched resource whose objects belong to primary objects: by default
+ * through a controller ownerReference of the primary kind.
+ */
 export interface OwnedWatch {
   readonly informer: Source<KubeObject>;
+  /**
+   * The key of the primary object an object belongs to, for objects owned
+   * through something else (a Database's pods belong to its StatefulSet);
+   * undefined: none.
+   */
+  readonly primaryKey?: (obj: KubeObject) => string | undefined;
+  /**
+   * Which changes need a reconcile (default: all). `oldObj` is undefined for
+   * an add, `newObj` for a delete.
+   */
+  readonly predicate?: (oldObj: KubeObject | undefined, newObj: KubeObject | undefined) => boolean;
 }
 
 /** Options of {@link Controller}. */
@@ -187,22 +201,24 @@ export class Controller<T extends KubeObject> {
         onDelete: (obj) => enqueue(objectKey(obj), "deleted"),
       }),
     ];
-    for (const { informer } of owned) {
-      const toOwner = (obj: KubeObject, what: string) => {
+    for (const { informer, primaryKey, predicate } of owned) {
+      const ownerKey = primaryKey ?? ((obj: KubeObject) => {
         const owner = obj.metadata?.ownerReferences?.find((r) =>
           r.controller && r.kind === primaryKind
         );
-        if (!owner) return;
+        if (!owner) return undefined;
         const ns = obj.metadata?.namespace;
-        enqueue(
-          ns ? `${ns}/${owner.name}` : owner.name,
-          `${obj.kind ?? informer.resource} ${what}`,
-        );
+        return ns ? `${ns}/${owner.name}` : owner.name;
+      });
+      const toOwner = (obj: KubeObject, what: string) => {
+        const key = ownerKey(obj);
+        if (key !== undefined) enqueue(key, `${obj.kind ?? informer.resource} ${what}`);
       };
+      const wanted = predicate ?? (() => true);
       removers.push(informer.addHandler({
-        onAdd: (obj) => toOwner(obj, "added"),
-        onUpdate: (_, obj) => toOwner(obj, "updated"),
-        onDelete: (obj) => toOwner(obj, "deleted"),
+        onAdd: (obj) => wanted(undefined, obj) && toOwner(obj, "added"),
+        onUpdate: (old, obj) => wanted(old, obj) && toOwner(obj, "updated"),
+        onDelete: (obj) => wanted(obj, undefined) && toOwner(obj, "deleted"),
       }));
     }
     return removers;

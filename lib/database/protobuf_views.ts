@@ -89,3 +89,73 @@ export const STATEFULSET_VIEW: MessageSchema = {
     },
   },
 };
+
+const WAITING_OR_TERMINATED: MessageSchema = {
+  1: {
+    name: "waiting",
+    type: "message",
+    schema: {
+      1: { name: "reason", type: "string", omitEmpty: true },
+      2: { name: "message", type: "string", omitEmpty: true },
+    },
+  },
+  3: {
+    name: "terminated",
+    type: "message",
+    schema: {
+      1: { name: "exitCode", type: "int" },
+      3: { name: "reason", type: "string", omitEmpty: true },
+      4: { name: "message", type: "string", omitEmpty: true },
+    },
+  },
+};
+
+/**
+ * A Pod: the metadata `projectPod` keeps (no annotations, no managedFields),
+ * phase, reason, message, conditions and container states (`pods.ts`).
+ */
+export const POD_VIEW: MessageSchema = {
+  1: {
+    name: "metadata",
+    type: "message",
+    schema: {
+      1: CHILD_METADATA[1],
+      3: CHILD_METADATA[3],
+      6: CHILD_METADATA[6],
+      9: CHILD_METADATA[9],
+      11: CHILD_METADATA[11],
+      13: CHILD_METADATA[13],
+    },
+  },
+  3: {
+    name: "status",
+    type: "message",
+    schema: {
+      1: { name: "phase", type: "string", omitEmpty: true },
+      2: {
+        name: "conditions",
+        type: "message",
+        repeated: true,
+        schema: {
+          1: { name: "type", type: "string" },
+          2: { name: "status", type: "string" },
+          5: { name: "reason", type: "string", omitEmpty: true },
+          6: { name: "message", type: "string", omitEmpty: true },
+        },
+      },
+      3: { name: "message", type: "string", omitEmpty: true },
+      4: { name: "reason", type: "string", omitEmpty: true },
+      8: {
+        name: "containerStatuses",
+        type: "message",
+        repeated: true,
+        schema: {
+          1: { name: "name", type: "string" },
+          2: { name: "state", type: "message", schema: WAITING_OR_TERMINATED },
+          4: { name: "ready", type: "bool" },
+          5: { name: "restartCount", type: "int" },
+        },
+      },
+    },
+  },
+};

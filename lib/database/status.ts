@@ -7,6 +7,7 @@
  */
 import type { StatefulSet } from "kubernetes-types/apps/v1.d.ts";
 import { jsonEqual } from "./compare.ts";
+import type { PodProblem } from "./pods.ts";
 import {
   type Condition,
   type ConditionStatus,
@@ -48,6 +49,8 @@ export interface Observed {
   readonly conflict?: string;
   /** A transient failure of this round (an apply that failed); sets Degraded only. */
   readonly error?: string;
+  /** Why one of the StatefulSet's pods does not run (see `pods.ts`), when one does not. */
+  readonly podProblem?: PodProblem;
 }
 
 const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
@@ -70,6 +73,9 @@ export function formatTime(ms: number): string {
  *   seen its latest spec, that spec has the wanted replicas, and that many pods
  *   exist, are ready and run the current template; `Creating` otherwise.
  * - readyReplicas: the StatefulSet's (0 without one); replicas: the wanted count.
+ *   While Creating, a pod that cannot run (`observed.podProblem`) turns Ready
+ *   and Degraded into that pod's reason (the kubelet's or the scheduler's,
+ *   e.g. ErrImagePull) and message; Progressing stays ReplicasNotReady.
  * - observedGeneration: `db.metadata.generation`.
  * - conditions `Ready`, `Progressing`, `Degraded`, in that order, each with the
  *   generation; `lastTransitionTime` is kept from the current status while a
@@ -125,6 +131,13 @@ export function computeStatus(db: Database, observed: Observed, now: string): Da
       : progress;
     ready = ["False", REASONS.replicasNotReady, message];
     progressing = ["True", REASONS.replicasNotReady, message];
+    const problem = observed.podProblem;
+    if (problem !== undefined) {
+      // The kubelet's or scheduler's own words: ErrImagePull, CrashLoopBackOff, Unschedulable…
+      const detail = `Pod "${problem.pod}": ${problem.message || problem.reason}`;
+      ready = ["False", problem.reason, detail];
+      degraded = ["True", problem.reason, detail];
+    }
   }
   if (phase !== "Failed" && observed.error !== undefined) {
     degraded = ["True", REASONS.reconcileError, observed.error];
