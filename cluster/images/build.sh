@@ -130,9 +130,9 @@ install_trimmed() { # install_trimmed ROOTFS PACKAGE...
 build_postgres() { # build_postgres ROOTFS OUTDIR
   install_trimmed "$1" "postgresql-$PG"
   install -m 0755 "$here/entrypoint.sh" "$1/usr/local/bin/docker-entrypoint.sh"
-  mkdir -p "$1/docker-entrypoint-initdb.d" "$1/var/lib/postgresql/data" "$1/var/run/postgresql"
-  chroot "$1" chown postgres:postgres /var/lib/postgresql/data /var/run/postgresql
-  chmod 2777 "$1/var/run/postgresql"
+  # Inside the chroot: /var/run is an absolute symlink that outside it points at the host's /run.
+  chroot "$1" sh -c 'mkdir -p /docker-entrypoint-initdb.d /var/lib/postgresql/data /run/postgresql &&
+    chown postgres:postgres /var/lib/postgresql/data /run/postgresql && chmod 2777 /run/postgresql'
   local path="/usr/lib/postgresql/$PG/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
   archive "$1" "$(ref_of postgres)" "$(printf '{"User":"999:999","Env":["PATH=%s","LANG=C.UTF-8","PGDATA=/var/lib/postgresql/data"],"Entrypoint":["docker-entrypoint.sh"],"Cmd":["postgres"],"ExposedPorts":{"5432/tcp":{}},"StopSignal":"SIGINT","WorkingDir":"/var/lib/postgresql"}' "$path")" "$2/image.tar"
   mv "$1.versions" "$2/versions.txt"
