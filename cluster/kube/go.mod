@@ -1,6 +1,7 @@
 // Wrapper module that builds the local control plane used by pgop's tests and
 // `deno task cluster`: one multi-call binary for kube-apiserver,
-// kube-controller-manager, kube-scheduler and kubectl, and etcd beside it.
+// kube-controller-manager, kube-scheduler, kubectl, kubelet and kube-proxy,
+// and etcd beside it.
 // k8s.io/kubernetes requires its staging modules at v0.0.0, so every one of
 // them is replaced here by the published v0.36.x module.
 module pgop.local/cluster/kube
