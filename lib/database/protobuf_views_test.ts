@@ -1,10 +1,11 @@
 import assert from "node:assert/strict";
-import type { Service } from "kubernetes-types/core/v1.d.ts";
+import type { Pod, Service } from "kubernetes-types/core/v1.d.ts";
 import type { StatefulSet } from "kubernetes-types/apps/v1.d.ts";
 import { decodeObject } from "../kube/kube_protobuf.ts";
 import type { KubeObject } from "../kube/types.ts";
 import { projectMetadataOnly, projectStatefulSet } from "./projection.ts";
-import { METADATA_VIEW, STATEFULSET_VIEW } from "./protobuf_views.ts";
+import { projectPod } from "./pods.ts";
+import { METADATA_VIEW, POD_VIEW, STATEFULSET_VIEW } from "./protobuf_views.ts";
 
 const testdata = new URL("./testdata/", import.meta.url);
 
@@ -29,4 +30,16 @@ Deno.test("METADATA_VIEW decodes what the projection keeps of a Service, as JSON
   const { json, proto } = await pair<Service>("service", METADATA_VIEW);
   assert.deepEqual(projectMetadataOnly(proto), projectMetadataOnly(json));
   assert.equal(proto.spec, undefined);
+});
+
+Deno.test("POD_VIEW decodes what projectPod keeps of a pod that cannot pull its image, as JSON has it", async () => {
+  const { json, proto } = await pair<Pod>("pod", POD_VIEW);
+  const waiting = json.status?.containerStatuses?.[0]?.state?.waiting;
+  assert.match(
+    waiting?.reason ?? "",
+    /ErrImagePull|ImagePullBackOff/,
+    "the capture is of a failing pod",
+  );
+  assert.deepEqual(projectPod(proto), projectPod(json));
+  assert.equal(proto.spec, undefined, "the pod spec is skipped");
 });
