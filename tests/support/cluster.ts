@@ -335,7 +335,11 @@ export class LocalCluster {
 
   /** Stops every component; removes the directory unless `keepDir` (logs kept for a failed run). */
   async stop(options: { keepDir?: boolean } = {}): Promise<void> {
+    const started = performance.now();
     const problems = await this.#real?.stop() ?? [];
+    if (this.#real) {
+      this.#log(`real nodes stopped in ${Math.round(performance.now() - started)} ms`);
+    }
     if (problems.length > 0) {
       // Never remove a directory that may still have something mounted in it.
       this.#log(`real nodes not fully cleaned up: ${problems.join("; ")}`);

@@ -69,6 +69,8 @@ export class LocalVolumeProvisioner {
   readonly #dir: string;
   readonly #realNodes: ReadonlySet<string>;
   readonly #log: (message: string) => void;
+  /** Volumes whose growth failed, with the size asked for: not retried until it changes. */
+  readonly #growFailed = new Map<string, string>();
 
   /** `dir` holds the volumes; `realNodes` are the nodes that get real ones. */
   constructor(
@@ -125,6 +127,14 @@ export class LocalVolumeProvisioner {
       v.metadata?.annotations?.[PROVISIONED_BY] === PROVISIONER
     );
     const names = new Set(ours.map((v) => v.metadata?.name));
+    // One volume's failure is logged and leaves the others alone.
+    const each = async (what: string, step: () => Promise<void>) => {
+      try {
+        await step();
+      } catch (err) {
+        this.#log(`provisioner: ${what}: ${err instanceof Error ? err.message : err}`);
+      }
+    };
     for (const claim of claims.items) {
       const node = claim.metadata?.annotations?.[SELECTED_NODE];
       const name = `pvc-${claim.metadata?.uid}`;
@@ -132,18 +142,22 @@ export class LocalVolumeProvisioner {
         continue;
       }
       if (names.has(name)) continue;
-      await this.#provision(claim, name, node);
+      await each(`provisioning ${name}`, () => this.#provision(claim, name, node));
     }
     for (const volume of ours) {
       const name = volume.metadata?.name ?? "";
       const phase = volume.status?.phase;
       if ((phase === "Released" || phase === "Failed") && !volume.metadata?.deletionTimestamp) {
-        const problem = await removeVolume(this.#dir, name);
-        if (problem) this.#log(`provisioner: volume ${name} not removed: ${problem}`);
-        else await this.#client.delete(persistentVolumes, name);
+        await each(`deleting ${name}`, async () => {
+          const problem = await removeVolume(this.#dir, name);
+          if (problem) throw new Error(problem);
+          await this.#client.delete(persistentVolumes, name);
+        });
       }
     }
-    for (const claim of claims.items) await this.#grow(claim, ours);
+    for (const claim of claims.items) {
+      await each(`growing ${claim.spec?.volumeName}`, () => this.#grow(claim, ours));
+    }
     return { claims: claims.resourceVersion, volumes: volumes.resourceVersion };
   }
 
@@ -192,8 +206,16 @@ export class LocalVolumeProvisioner {
     if (!volume || !wanted || !has || claim.status?.phase !== "Bound") return;
     const name = volume.metadata?.name ?? "";
     if (parseQuantity(wanted) > parseQuantity(has)) {
+      if (this.#growFailed.get(name) === wanted) return;
       if ((volume.spec as { local?: { path?: string } }).local?.path !== "/nonexistent") {
-        await growVolume(this.#dir, name, parseQuantity(wanted));
+        try {
+          await growVolume(this.#dir, name, parseQuantity(wanted));
+        } catch (err) {
+          // Growing a mounted ext4 needs CAP_SYS_RESOURCE, which root lacks on
+          // some hosts (these VMs): the claim then keeps its old capacity.
+          this.#growFailed.set(name, wanted);
+          throw err;
+        }
       }
       await this.#client.patch(
         persistentVolumes,
