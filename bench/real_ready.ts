@@ -47,7 +47,7 @@ const rows: {
 /** When the (last) server said "ready to accept connections", from the pod's log (ms precision). */
 function postgresUp(log: string): number {
   const lines = [
-    ...log.matchAll(/^(\S+ \S+) UTC \[\d+\] LOG:  database system is ready to accept/gm),
+    ...log.matchAll(/^(\S+ \S+) UTC \[\d+\] LOG: {2}database system is ready to accept/gm),
   ];
   const last = lines.at(-1)?.[1];
   return last === undefined ? NaN : Date.parse(`${last.replace(" ", "T")}Z`);
