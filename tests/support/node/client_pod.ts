@@ -14,7 +14,10 @@ export interface PodRun {
   readonly image: string;
   readonly command: readonly string[];
   readonly namespace?: string;
-  readonly env?: Readonly<Record<string, string>>;
+  /** Environment: a value, or a key of a Secret in the pod's namespace. */
+  readonly env?: Readonly<
+    Record<string, string | { readonly secret: string; readonly key: string }>
+  >;
   /** A node name (`127.0.0.1`); default any real node. */
   readonly node?: string;
   /** How long the pod may take from creation to its end (default 60 s). */
@@ -49,7 +52,11 @@ export function podManifest(run: PodRun): Record<string, unknown> {
         image: run.image,
         imagePullPolicy: "IfNotPresent",
         command: [...run.command],
-        env: Object.entries(run.env ?? {}).map(([name, value]) => ({ name, value })),
+        env: Object.entries(run.env ?? {}).map(([name, value]) =>
+          typeof value === "string"
+            ? { name, value }
+            : { name, valueFrom: { secretKeyRef: { name: value.secret, key: value.key } } }
+        ),
       }],
     },
   };
