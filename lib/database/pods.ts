@@ -25,6 +25,9 @@ const pool = new StringPool();
  */
 const STARTING = new Set(["ContainerCreating", "PodInitializing"]);
 
+/** The PodScheduled reason of a pod that no node can take (kube-scheduler's `v1.PodReasonUnschedulable`). */
+const UNSCHEDULABLE = "Unschedulable";
+
 /** Why a pod does not run: the kubelet's or the scheduler's reason and message. */
 export interface PodProblem {
   readonly pod: string;
@@ -130,7 +133,8 @@ export function podKeys(statefulSet: StatefulSet): string[] {
  * deleted:
  *
  * 1. the pod failed (phase Failed, e.g. Evicted): its reason, else "PodFailed";
- * 2. the scheduler cannot place it (PodScheduled False, e.g. Unschedulable);
+ * 2. no node can take it (PodScheduled False with reason Unschedulable; other
+ *    reasons, such as SchedulerError, are retried by the scheduler at once);
  * 3. a container waits for a reason other than ContainerCreating or
  *    PodInitializing (ErrImagePull, ImagePullBackOff, CrashLoopBackOff,
  *    CreateContainerConfigError, …);
@@ -166,7 +170,11 @@ function problemOf(pod: Pod): PodProblem | undefined {
   const unscheduled = status?.conditions?.find((c) =>
     c.type === "PodScheduled" && c.status === "False"
   );
-  if (unscheduled?.reason) return found(unscheduled.reason, "", unscheduled.message);
+  // Only the scheduler's verdict that no node fits: SchedulerError and the like are retried at
+  // once (a claim updated under the volume binder is one) and last a moment.
+  if (unscheduled?.reason === UNSCHEDULABLE) {
+    return found(unscheduled.reason, "", unscheduled.message);
+  }
   for (const c of status?.containerStatuses ?? []) {
     const { waiting, terminated } = c.state ?? {};
     if (waiting?.reason && !STARTING.has(waiting.reason)) {

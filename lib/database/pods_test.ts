@@ -80,6 +80,19 @@ Deno.test("podProblem() reports the first pod that cannot run, in the kubelet's 
       "db-0 Unschedulable 0/3 nodes are available",
     ],
     [
+      "a scheduler error is retried, not reported",
+      [pod("db-0", {
+        phase: "Pending",
+        conditions: [{
+          type: "PodScheduled",
+          status: "False",
+          reason: "SchedulerError",
+          message: 'running PreBind plugin "VolumeBinding": conflict',
+        }],
+      })],
+      undefined,
+    ],
+    [
       "terminated",
       [pod("db-0", {
         phase: "Running",
