@@ -11,6 +11,7 @@
 import { basename, join } from "node:path";
 import { cleanupRealNodes } from "./node/host_cleanup.ts";
 import { readRecord } from "./node/host_record.ts";
+import { lockHeldByOther } from "./node/node_lock.ts";
 
 /** Where clusters are registered with their owners (host-wide, shared by all runners). */
 export const registry = join(Deno.env.get("XDG_RUNTIME_DIR") ?? "/tmp", "pgop-clusters");
@@ -55,7 +56,9 @@ export async function reapStaleClusters(): Promise<void> {
         Boolean,
       );
       const record = await readRecord(dir).catch(() => undefined);
-      const problems = record ? await cleanupRealNodes(record) : [];
+      const problems = record
+        ? await cleanupRealNodes(record, { shared: !(await lockHeldByOther(dir)) })
+        : [];
       for (const pid of pids.map(Number)) {
         const cmdline = await alive(pid);
         if (cmdline?.includes(dir)) Deno.kill(pid, "SIGKILL");

@@ -75,7 +75,7 @@ async function names(dir: string): Promise<string[]> {
 }
 
 /** Removes what the nodes left in host-wide directories (CNI state, log links, kubelet's sockets). */
-async function cleanHostDirs(record: HostRecord): Promise<string[]> {
+async function cleanHostDirs(record: HostRecord, shared: boolean): Promise<string[]> {
   const problems: string[] = [];
   const { plan } = record;
   for (const node of plan.nodes) {
@@ -96,7 +96,7 @@ async function cleanHostDirs(record: HostRecord): Promise<string[]> {
   for (const dir of HOST_DIRS) {
     // Only one cluster at a time has real nodes (see node_lock.ts): a directory
     // that did not exist before it was made by this cluster's nodes.
-    if (record.hostDirsBefore[dir] === false) {
+    if (shared && record.hostDirsBefore[dir] === false) {
       await Deno.remove(dir, { recursive: true }).catch((err) => {
         if (!(err instanceof Deno.errors.NotFound)) problems.push(`${dir}: ${err}`);
       });
@@ -105,8 +105,17 @@ async function cleanHostDirs(record: HostRecord): Promise<string[]> {
   return problems;
 }
 
-/** Undoes everything in `record`; resolves with what could not be undone (empty when clean). */
-export async function cleanupRealNodes(record: HostRecord): Promise<string[]> {
+/**
+ * Undoes everything in `record`; resolves with what could not be undone
+ * (empty when clean). Without `shared` (another cluster's nodes run now) the
+ * host-wide state (the KUBE- and CNI- chains, /run/netns, host directories, kernel
+ * settings) is left to that cluster; only this cluster's own things go.
+ */
+export async function cleanupRealNodes(
+  record: HostRecord,
+  options: { shared?: boolean } = {},
+): Promise<string[]> {
+  const shared = options.shared ?? true;
   const { plan } = record;
   const problems: string[] = [];
   for (const node of plan.nodes) problems.push(...await killNode(node, record.pids));
@@ -114,7 +123,7 @@ export async function cleanupRealNodes(record: HostRecord): Promise<string[]> {
   for (const pid of record.pids) await killIfNamed(pid, plan.clusterDir);
   problems.push(...await unmountUnder(plan.clusterDir));
   problems.push(...await detachLoopsUnder(plan.clusterDir));
-  problems.push(...await removeNewNetns(record.netnsBefore));
+  if (shared) problems.push(...await removeNewNetns(record.netnsBefore));
   for (const node of plan.nodes) {
     const left = await cgroupPids(node.cgroupRoot);
     if (left.length > 0) problems.push(`cgroup ${node.cgroupRoot} still has ${left.join(", ")}`);
@@ -124,15 +133,15 @@ export async function cleanupRealNodes(record: HostRecord): Promise<string[]> {
   // KUBE-FIREWALL and canaries, CNI's portmap chains and the egress guard.
   problems.push(
     ...await removeChains((c) =>
-      c === plan.guardChain || c.startsWith("KUBE-") || c.startsWith("CNI-")
+      c === plan.guardChain || (shared && (c.startsWith("KUBE-") || c.startsWith("CNI-")))
     ),
   );
   for (const node of plan.nodes) {
     const problem = await tryRun("ip", ["link", "delete", node.bridge]);
     if (problem && !problem.includes("Cannot find device")) problems.push(problem);
   }
-  problems.push(...await cleanHostDirs(record));
-  problems.push(...await restoreTunables(record.tunables));
+  problems.push(...await cleanHostDirs(record, shared));
+  if (shared) problems.push(...await restoreTunables(record.tunables));
   const mounted = await mountsUnder(plan.clusterDir);
   if (mounted.length > 0) problems.push(`still mounted: ${mounted.join(", ")}`);
   return problems;

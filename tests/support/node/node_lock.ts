@@ -11,11 +11,11 @@ import { dirname } from "node:path";
 import { registry } from "../reaper.ts";
 
 /** Beside the cluster registry, not in it (the reaper reads every file there as a cluster). */
-const lockFile = `${registry}-real-nodes.lock`;
+const lockPath = () => `${registry}-real-nodes.lock`;
 
 async function ownerAlive(): Promise<boolean> {
   try {
-    const { owner } = JSON.parse(await Deno.readTextFile(lockFile)) as { owner: number };
+    const { owner } = JSON.parse(await Deno.readTextFile(lockPath())) as { owner: number };
     return owner === Deno.pid || (await Deno.stat(`/proc/${owner}`).then(() => true, () => false));
   } catch (err) {
     // Unreadable: half-written by a killed owner, or just removed.
@@ -25,11 +25,11 @@ async function ownerAlive(): Promise<boolean> {
 
 /** Takes the host's real-node lock for the cluster in `dir`; rejects after `timeoutMs`. */
 export async function acquireNodeLock(dir: string, timeoutMs = 600_000): Promise<void> {
-  await Deno.mkdir(dirname(lockFile), { recursive: true });
+  await Deno.mkdir(dirname(lockPath()), { recursive: true });
   const deadline = performance.now() + timeoutMs;
   for (;;) {
     try {
-      await Deno.writeTextFile(lockFile, JSON.stringify({ owner: Deno.pid, dir }), {
+      await Deno.writeTextFile(lockPath(), JSON.stringify({ owner: Deno.pid, dir }), {
         createNew: true,
       });
       return;
@@ -37,12 +37,12 @@ export async function acquireNodeLock(dir: string, timeoutMs = 600_000): Promise
       if (!(err instanceof Deno.errors.AlreadyExists)) throw err;
     }
     if (!(await ownerAlive())) {
-      await Deno.remove(lockFile).catch(() => {});
+      await Deno.remove(lockPath()).catch(() => {});
       continue;
     }
     if (performance.now() > deadline) {
-      const holder = await Deno.readTextFile(lockFile).catch(() => "?");
-      throw new Error(`Another cluster holds the real-node lock ${lockFile} (${holder})`);
+      const holder = await Deno.readTextFile(lockPath()).catch(() => "?");
+      throw new Error(`Another cluster holds the real-node lock ${lockPath()} (${holder})`);
     }
     await new Promise((r) => setTimeout(r, 500));
   }
@@ -51,9 +51,23 @@ export async function acquireNodeLock(dir: string, timeoutMs = 600_000): Promise
 /** Releases the lock if the cluster in `dir` holds it. */
 export async function releaseNodeLock(dir: string): Promise<void> {
   try {
-    const held = JSON.parse(await Deno.readTextFile(lockFile)) as { dir: string };
-    if (held.dir === dir) await Deno.remove(lockFile);
+    const held = JSON.parse(await Deno.readTextFile(lockPath())) as { dir: string };
+    if (held.dir === dir) await Deno.remove(lockPath());
   } catch {
     // Not held.
+  }
+}
+
+/**
+ * Whether a live process holds the lock for a cluster other than the one in
+ * `dir`: then host-wide state (KUBE-* chains, /run/containerd, …) is that
+ * cluster's, and reaping `dir` must leave it alone.
+ */
+export async function lockHeldByOther(dir: string): Promise<boolean> {
+  try {
+    const held = JSON.parse(await Deno.readTextFile(lockPath())) as { dir: string };
+    return held.dir !== dir && await ownerAlive();
+  } catch {
+    return false;
   }
 }
