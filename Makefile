@@ -2,7 +2,7 @@
 # Only Go and Node.js/npm are assumed; everything else is installed here.
 DENO := node_modules/.bin/deno
 
-.PHONY: run test setup cluster check
+.PHONY: run test setup host-packages cluster check
 
 ## run: pgop against $$KUBECONFIG, or on a local control plane when no cluster is given
 run: setup
@@ -13,8 +13,12 @@ test: setup
 	bash cluster/build.sh >/dev/null
 	$(DENO) task test
 
-## setup: Deno (pinned in package.json) and the control plane binaries
-setup: $(DENO)
+## setup: Deno (pinned in package.json); as root on Debian, the packages real nodes need
+setup: $(DENO) host-packages
+
+## host-packages: containerd, runc, CNI plugins, … (skipped with one line where impossible)
+host-packages:
+	@bash cluster/setup_host.sh
 
 $(DENO): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error

@@ -44,6 +44,11 @@ export interface LoadtestOptions {
   readonly timeoutSeconds: number;
   /** Give up when no Database got its first status or became Ready for this many seconds. */
   readonly stallSeconds: number;
+  /**
+   * A local control plane with one real node instead of kwok's: every
+   * Database a real PostgreSQL (the local image), so Ready means it answered.
+   */
+  readonly real: boolean;
 }
 
 /** A flag value that cannot be used. */
@@ -69,6 +74,8 @@ export const USAGE = `Usage: deno task loadtest [flags]
   --stall S                give up when no Database got a status or became Ready for S s (default 60)
   --out DIR                results (default bench/results/loadtest-<timestamp>/)
   --cpu-prof               with --pgop child: write a CPU profile of pgop (pgop.cpuprofile)
+  --real                   local control plane with one real node (no kwok): real PostgreSQL pods,
+                           Ready when they answer; small N only (each pod is a PostgreSQL)
   --no-cleanup             keep the Databases and namespaces (and a local control plane, until Ctrl-C)`;
 
 /**
@@ -140,6 +147,7 @@ export function parseLoadtestOptions(args: readonly string[]): LoadtestOptions |
         out: { type: "string" },
         "cpu-prof": { type: "boolean", default: false },
         "no-cleanup": { type: "boolean", default: false },
+        real: { type: "boolean", default: false },
         help: { type: "boolean", short: "h", default: false },
       },
       strict: true,
@@ -160,6 +168,9 @@ export function parseLoadtestOptions(args: readonly string[]): LoadtestOptions |
   const qps = Number(values.qps);
   if (values.qps.trim() === "" || !Number.isFinite(qps) || qps < 0) {
     throw new UsageError(`--qps must be a number >= 0, got "${values.qps}"`);
+  }
+  if (values.real && values.kubeconfig !== undefined) {
+    throw new UsageError("--real starts its own control plane; it cannot go with --kubeconfig");
   }
   if (values["cpu-prof"] && pgop !== "child") {
     throw new UsageError("--cpu-prof needs --pgop child");
@@ -187,5 +198,6 @@ export function parseLoadtestOptions(args: readonly string[]): LoadtestOptions |
       ? 600 + Math.ceil(count / 5)
       : integer(values.timeout, "timeout", 1),
     stallSeconds: integer(values.stall, "stall", 1),
+    real: values.real,
   };
 }

@@ -59,7 +59,15 @@ Deno.test("parseLoadtestOptions() reads every flag", () => {
     floorWorkers: 16,
     timeoutSeconds: 30,
     stallSeconds: 20,
+    real: false,
   });
+});
+
+Deno.test("parseLoadtestOptions() takes --real for a real node", () => {
+  const o = parseLoadtestOptions(["--real", "-n", "5"]);
+  assert.ok(o !== "help" && o.real && o.count === 5);
+  const kwok = parseLoadtestOptions([]);
+  assert.ok(kwok !== "help" && !kwok.real);
 });
 
 Deno.test("parseLoadtestOptions() returns help for -h", () => {
@@ -77,6 +85,7 @@ Deno.test("parseLoadtestOptions() rejects bad values with UsageError", () => {
       ["--cpu-prof"],
       ["--unknown"],
       ["--floor-workers=0"],
+      ["--real", "--kubeconfig=/k"],
     ]
   ) {
     assert.throws(() => parseLoadtestOptions(args), UsageError, args.join(" "));

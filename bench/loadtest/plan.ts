@@ -41,6 +41,9 @@ export interface PlanOptions {
   readonly count: number;
   readonly namespaces: readonly string[];
   readonly envMix: readonly EnvShare[];
+  /** Image and storage size of every Database (default postgres:14 and 10Gi, never pulled on kwok). */
+  readonly image?: string;
+  readonly storage?: string;
 }
 
 /**
@@ -50,7 +53,7 @@ export interface PlanOptions {
  * @throws {RangeError} on a run id that would not make valid names, or no namespaces
  */
 export function planDatabases(options: PlanOptions): Database[] {
-  const { runId, count, namespaces, envMix } = options;
+  const { runId, count, namespaces, envMix, image = "postgres:14", storage = "10Gi" } = options;
   if (!/^[a-z0-9]{1,12}$/.test(runId)) {
     throw new RangeError(`Run id must be 1-12 lowercase letters or digits, got "${runId}"`);
   }
@@ -64,11 +67,11 @@ export function planDatabases(options: PlanOptions): Database[] {
       labels: { [RUN_LABEL]: runId },
     },
     spec: {
-      image: "postgres:14",
+      image,
       replicas: 1,
       databaseName: "app",
       username: "app",
-      storage: { size: "10Gi" },
+      storage: { size: storage },
       environment: environmentOf(i, count, envMix),
     },
   }));

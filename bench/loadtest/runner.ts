@@ -21,6 +21,7 @@ import { writeResults } from "./results.ts";
 import { isChild, startSystem } from "./start_system.ts";
 import { REPO_ROOT } from "./sut_child.ts";
 import { openTarget, type Target } from "./target.ts";
+import { POSTGRES_IMAGE } from "../../tests/support/images.ts";
 
 /** What hooks get. */
 export interface RunContext {
@@ -75,7 +76,7 @@ export async function runLoadtest(
   let tool: RestClient | undefined;
   let ok = false;
   try {
-    target = await openTarget(options.kubeconfig, log, options.count);
+    target = await openTarget(options.kubeconfig, log, options.count, options.real);
     const toolCounter = new RequestCounter();
     tool = new RestClient(target.connection, {
       qps: options.qps,
@@ -87,7 +88,13 @@ export async function runLoadtest(
     const labelSelector = `${RUN_LABEL}=${runId}`;
     const namespaces = namespaceNames(options.namespaces);
     const createdNamespaces = await ensureNamespaces(tool, namespaces);
-    const plan = planDatabases({ runId, count: options.count, namespaces, envMix: options.envMix });
+    const plan = planDatabases({
+      runId,
+      count: options.count,
+      namespaces,
+      envMix: options.envMix,
+      ...(options.real ? { image: POSTGRES_IMAGE, storage: "1Gi" } : {}),
+    });
     // Watches open before the system under test exists: the control plane's own.
     const baselineWatches = await scrapeApiserverMetrics(target.connection).then(
       openWatches,

@@ -58,13 +58,14 @@ export function nodesFor(databases: number): number {
 /**
  * Opens the target: with `kubeconfig`, checks that Databases are served;
  * without, starts a local control plane with {@link nodesFor}`(databases)`
- * nodes and installs the CRD.
+ * kwok nodes, or with `real` one real node and no kwok node, and installs the CRD.
  * @throws {Error} when the given cluster does not serve Databases
  */
 export async function openTarget(
   kubeconfig: string | undefined,
   log: (message: string) => void,
   databases = 0,
+  real = false,
 ): Promise<Target> {
   if (kubeconfig !== undefined) {
     const connection = await loadKubeconfig({ path: kubeconfig });
@@ -80,7 +81,9 @@ export async function openTarget(
     return { kubeconfig, connection, stop: () => Promise.resolve() };
   }
   log("starting a local control plane…");
-  const local = await LocalCluster.start({ log, nodes: nodesFor(databases) });
+  const local = await LocalCluster.start(
+    real ? { log, nodes: 0, realNodes: 1 } : { log, nodes: nodesFor(databases) },
+  );
   try {
     await installCrd(local);
     const connection = await loadKubeconfig({ path: local.kubeconfigPath });

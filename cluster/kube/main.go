@@ -1,14 +1,15 @@
-// Command kube is a multi-call binary: the Kubernetes control-plane component
-// to run is chosen by the name it is invoked as (a symlink such as
-// `kube-apiserver`) or by its first argument (`kube kube-apiserver --flags`).
-// Linking the four components once saves several minutes of build time and
-// several hundred megabytes of disk compared with four separate binaries.
+// Command kube is a multi-call binary: the Kubernetes component to run is
+// chosen by the name it is invoked as (a symlink such as `kube-apiserver`) or
+// by its first argument (`kube kube-apiserver --flags`). Linking the control
+// plane, kubectl, kubelet and kube-proxy once saves several minutes of build
+// time and several hundred megabytes of disk compared with separate binaries.
 //
 // Each process runs exactly one component: they share process-global state
 // (feature gates, metrics registries, klog flags).
 package main
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -22,13 +23,17 @@ import (
 	kubectlutil "k8s.io/kubectl/pkg/cmd/util"
 	apiserver "k8s.io/kubernetes/cmd/kube-apiserver/app"
 	controllermanager "k8s.io/kubernetes/cmd/kube-controller-manager/app"
+	proxy "k8s.io/kubernetes/cmd/kube-proxy/app"
 	scheduler "k8s.io/kubernetes/cmd/kube-scheduler/app"
+	kubelet "k8s.io/kubernetes/cmd/kubelet/app"
 )
 
 var components = map[string]func() *cobra.Command{
 	"kube-apiserver":          apiserver.NewAPIServerCommand,
 	"kube-controller-manager": controllermanager.NewControllerManagerCommand,
 	"kube-scheduler":          func() *cobra.Command { return scheduler.NewSchedulerCommand() },
+	"kube-proxy":              proxy.NewProxyCommand,
+	"kubelet":                 func() *cobra.Command { return kubelet.NewKubeletCommand(context.Background()) },
 }
 
 func main() {
@@ -58,6 +63,6 @@ func main() {
 }
 
 func usage() {
-	fmt.Fprintln(os.Stderr, "usage: kube {kube-apiserver|kube-controller-manager|kube-scheduler|kubectl} [flags]")
+	fmt.Fprintln(os.Stderr, "usage: kube {kube-apiserver|kube-controller-manager|kube-scheduler|kube-proxy|kubelet|kubectl} [flags]")
 	os.Exit(2)
 }

@@ -92,9 +92,12 @@ export class ControllerBuilder<T extends KubeObject> {
     return this.watches(source, byControllerOwner(this.#primary.options.kind));
   }
 
-  /** Objects of `source` queue the primary object that `map` names (none when it returns undefined). */
-  watches(source: Source<KubeObject>, map: Watch["map"]): this {
-    this.#watches.push({ source, map });
+  /**
+   * Objects of `source` queue the primary object that `map` names (none when
+   * it returns undefined), for the changes `predicate` lets through (default all).
+   */
+  watches(source: Source<KubeObject>, map: Watch["map"], predicate?: Watch["predicate"]): this {
+    this.#watches.push({ source, map, predicate });
     return this;
   }
 

@@ -141,15 +141,16 @@ export class Controller<T extends KubeObject> {
         onDelete: (obj) => enqueue(objectKey(obj), "deleted"),
       }),
     ];
-    for (const { source, map } of watches) {
+    for (const { source, map, predicate } of watches) {
       const mapped = (obj: KubeObject, what: string) => {
         const key = map(obj);
         if (key !== undefined) enqueue(key, `${obj.kind ?? source.resource} ${what}`);
       };
+      const wanted = predicate ?? (() => true);
       removers.push(source.addHandler({
-        onAdd: (obj) => mapped(obj, "added"),
-        onUpdate: (_, obj) => mapped(obj, "updated"),
-        onDelete: (obj) => mapped(obj, "deleted"),
+        onAdd: (obj) => wanted(undefined, obj) && mapped(obj, "added"),
+        onUpdate: (old, obj) => wanted(old, obj) && mapped(obj, "updated"),
+        onDelete: (obj) => wanted(obj, undefined) && mapped(obj, "deleted"),
       }));
     }
     return removers;

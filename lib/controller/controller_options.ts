@@ -34,6 +34,11 @@ export type Source<T extends KubeObject> = Pick<Informer<T>, "store" | "addHandl
 export interface Watch {
   readonly source: Source<KubeObject>;
   readonly map: (obj: KubeObject) => string | undefined;
+  /**
+   * Which changes queue anything (default: all; controller-runtime's
+   * predicates). `oldObj` is undefined for an add, `newObj` for a delete.
+   */
+  readonly predicate?: (oldObj: KubeObject | undefined, newObj: KubeObject | undefined) => boolean;
 }
 
 /** Options of {@link Controller}. */

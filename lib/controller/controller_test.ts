@@ -95,6 +95,43 @@ Deno.test("Controller maps owned objects to their controller owner's key", async
   assert.deepEqual(seen, ["ns/parent Secret added"]);
 });
 
+Deno.test("Controller maps watched objects through their map, filtered by predicate", async () => {
+  const seen: string[] = [];
+  const clock = new FakeClock();
+  const primary = new TestSource();
+  const pods = new TestSource();
+  const controller = new Controller({
+    name: "test",
+    primary,
+    watches: [{
+      source: pods,
+      map: (obj: KubeObject) =>
+        obj.metadata?.labels?.instance ? `ns/${obj.metadata.labels.instance}` : undefined,
+      predicate: (old: KubeObject | undefined, obj: KubeObject | undefined) =>
+        old?.metadata?.labels?.state !== obj?.metadata?.labels?.state,
+    }],
+    clock,
+    reconciler: { reconcile: (r) => Promise.resolve(void seen.push(`${r.key} ${r.reason}`)) },
+    timeSliceMs: 0,
+  });
+  const stop = new AbortController();
+  const running = controller.run(stop.signal);
+  const pod = (state: string) => ({
+    kind: "Pod",
+    metadata: { namespace: "ns", name: "p-0", labels: { instance: "p", state } },
+  });
+  pods.put(pod("a"));
+  await flushMicrotasks(50);
+  pods.put(pod("a"));
+  await flushMicrotasks(50);
+  pods.put(pod("b"));
+  pods.put({ kind: "Pod", metadata: { namespace: "ns", name: "unlabelled" } });
+  await flushMicrotasks(50);
+  stop.abort();
+  await running;
+  assert.deepEqual(seen, ["ns/p Pod added", "ns/p Pod updated"]);
+});
+
 Deno.test("Controller retries errors with backoff, and not terminal errors", async () => {
   let calls = 0;
   const h = harness((r) => {

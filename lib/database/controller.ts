@@ -7,7 +7,7 @@
  *
  * @module
  */
-import type { Secret, Service } from "kubernetes-types/core/v1.d.ts";
+import type { Pod, Secret, Service } from "kubernetes-types/core/v1.d.ts";
 import type { StatefulSet } from "kubernetes-types/apps/v1.d.ts";
 import type { CacheOptions } from "../cache/informer_factory.ts";
 import {
@@ -35,6 +35,7 @@ import {
 } from "../queue/rate_limiters.ts";
 import { TokenBucket } from "../queue/token_bucket.ts";
 import type { WorkQueueMetricsProvider } from "../queue/queue_metrics.ts";
+import { databaseKeyOfPod, podProblemChanged } from "./pods.ts";
 import { newProjections } from "./projection.ts";
 import { DatabaseReconciler } from "./reconciler.ts";
 import { type Database, KIND, LABEL_MANAGED_BY, MANAGER_NAME, PHASES } from "./types.ts";
@@ -52,6 +53,7 @@ export interface DatabaseCacheOptions {
   readonly statefulSets: CacheOptions<StatefulSet>;
   readonly services: CacheOptions<Service>;
   readonly secrets: CacheOptions<Secret>;
+  readonly pods: CacheOptions<Pod>;
 }
 
 /**
@@ -86,6 +88,13 @@ export function databaseCaches(): DatabaseCacheOptions {
     },
     services: metadataOnly as CacheOptions<Service>,
     secrets: metadataOnly as CacheOptions<Secret>,
+    // The StatefulSets' pods (they carry the same label; pgop never writes them).
+    pods: {
+      labelSelector: CHILD_SELECTOR,
+      indexers: {},
+      transform: p.pod,
+      protobuf: p.views.pod,
+    },
   };
 }
 
@@ -150,11 +159,12 @@ export interface DatabaseInformers {
   readonly statefulSets: InformerLike<StatefulSet>;
   readonly services: InformerLike<Service>;
   readonly secrets: InformerLike<Secret>;
+  readonly pods: InformerLike<Pod>;
 }
 
 /**
  * Sets up the Database controller on `mgr`: For(Database).Owns(StatefulSet,
- * Service, Secret). Returns its caches.
+ * Service, Secret).Watches(Pod, by its instance label). Returns its caches.
  */
 export function databaseController(
   mgr: Manager,
@@ -165,6 +175,7 @@ export function databaseController(
   const statefulSets = mgr.cache(Resources.statefulSets, declared.statefulSets);
   const services = mgr.cache(Resources.services, declared.services);
   const secrets = mgr.cache(Resources.secrets, declared.secrets);
+  const pods = mgr.cache(Resources.pods, declared.pods);
   metrics.setPhaseCounter(() => countPhases(databases.store));
 
   // The reconciler reads pgop's own writes until the caches catch up.
@@ -177,6 +188,7 @@ export function databaseController(
       statefulSets: readYourWrites(statefulSets, declared.statefulSets),
       services: readYourWrites(services, declared.services),
       secrets: readYourWrites(secrets, declared.secrets),
+      pods: pods.store,
     },
     events: new KubeEventRecorder(writer, { component: "pgop" }),
   });
@@ -187,6 +199,12 @@ export function databaseController(
     .owns(statefulSets)
     .owns(services)
     .owns(secrets)
+    // A pod queues its Database only when what status says of it changes, not on every kubelet update.
+    .watches(
+      pods,
+      databaseKeyOfPod,
+      (a, b) => podProblemChanged(a as Pod | undefined, b as Pod | undefined),
+    )
     .withOptions({
       workers: config.workers,
       rateLimiter: databaseRateLimiter(config),
@@ -196,5 +214,5 @@ export function databaseController(
       onReconcile: (outcome, seconds) => metrics.observeReconcile(outcome, seconds),
     })
     .complete(reconciler);
-  return { databases, statefulSets, services, secrets };
+  return { databases, statefulSets, services, secrets, pods };
 }

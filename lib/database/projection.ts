@@ -25,6 +25,7 @@
  * @module
  */
 import type { StatefulSet } from "kubernetes-types/apps/v1.d.ts";
+import type { Pod } from "kubernetes-types/core/v1.d.ts";
 import type { ManagedFieldsEntry } from "kubernetes-types/meta/v1.d.ts";
 import {
   LAST_APPLIED_ANNOTATION,
@@ -35,6 +36,7 @@ import { viewProjector } from "../cache/view.ts";
 import type { MessageSchema } from "../kube/protobuf.ts";
 import type { KubeObject, ObjectMeta } from "../kube/types.ts";
 import { Interning } from "./interning.ts";
+import { podView } from "./pods.ts";
 import { type Database, FIELD_MANAGER, GROUP } from "./types.ts";
 
 /** Annotation on every child: a hash of the object pgop last wrote (see `desired_hash.ts`). */
@@ -102,6 +104,8 @@ export interface ChildViews {
   readonly metadataOnly: MessageSchema;
   /** A StatefulSet: metadata, `spec.replicas`, the claim templates' sizes, the replica counts. */
   readonly statefulSet: MessageSchema;
+  /** A pod of a Database's StatefulSet: what status says when it cannot start (`pods.ts`). */
+  readonly pod: MessageSchema;
 }
 
 /** The views of pgop's children (their one declaration), sharing through `interning`. */
@@ -199,7 +203,7 @@ export function childViews(interning: Interning): ChildViews {
       },
     },
   };
-  return { metadataOnly, statefulSet };
+  return { metadataOnly, statefulSet, pod: podView(interning) };
 }
 
 /** A transform that keeps what `view` declares. */
@@ -245,6 +249,7 @@ export interface Projections {
   readonly database: Transform<Database>;
   readonly statefulSet: Transform<StatefulSet>;
   readonly metadataOnly: Transform<KubeObject>;
+  readonly pod: Transform<Pod>;
 }
 
 /** New projections with interning of their own (one set per controller's caches). */
@@ -255,5 +260,6 @@ export function newProjections(interning = new Interning()): Projections {
     database: (db) => compactDatabase(db, interning),
     statefulSet: viewTransform<StatefulSet>(views.statefulSet),
     metadataOnly: viewTransform<KubeObject>(views.metadataOnly),
+    pod: viewTransform<Pod>(views.pod),
   };
 }

@@ -1,13 +1,17 @@
 import assert from "node:assert/strict";
-import type { Service } from "kubernetes-types/core/v1.d.ts";
+import type { Pod, Service } from "kubernetes-types/core/v1.d.ts";
 import type { StatefulSet } from "kubernetes-types/apps/v1.d.ts";
 import { decodeObject } from "../kube/kube_protobuf.ts";
 import type { KubeObject } from "../kube/types.ts";
 import type { MessageSchema } from "../kube/protobuf.ts";
 import { newProjections } from "./projection.ts";
 
-const { views, statefulSet: projectStatefulSet, metadataOnly: projectMetadataOnly } =
-  newProjections();
+const {
+  views,
+  statefulSet: projectStatefulSet,
+  metadataOnly: projectMetadataOnly,
+  pod: projectPod,
+} = newProjections();
 
 const testdata = new URL("./testdata/", import.meta.url);
 
@@ -32,4 +36,14 @@ Deno.test("the metadata view decodes what its projection keeps of a Service's JS
   const { json, proto } = await pair<Service>("service", views.metadataOnly);
   assert.deepEqual(projectMetadataOnly(proto), projectMetadataOnly(json as KubeObject));
   assert.equal(proto.spec, undefined);
+});
+
+Deno.test("the pod view decodes what its projection keeps of a pod that cannot pull its image", async () => {
+  const { json, proto } = await pair<Pod>("pod", views.pod);
+  assert.ok(
+    json.status?.containerStatuses?.some((c) => c.state?.waiting?.reason),
+    "the capture is of a failing pod",
+  );
+  assert.deepEqual(projectPod(proto), projectPod(json));
+  assert.equal(proto.spec, undefined, "the pod spec is skipped");
 });

@@ -16,14 +16,16 @@
  * | invalid spec                       | status (InvalidSpec), Warning event   | terminal (until the spec changes) |
  * | child name taken by a foreign object | status (ChildConflict), Warning event | requeue after 30 s            |
  * | storage growth refused by the API server | status (Degraded, StorageResizeFailed), Warning event once | success |
+ * | a pod cannot start (ErrImagePull…)  | status (Ready=False and Degraded with the kubelet's reason) if it changed | success |
  * | API error                          | status (Degraded) if it changed      | error (retried with backoff)  |
  *
  * @module
  */
-import type { Secret, Service } from "kubernetes-types/core/v1.d.ts";
+import type { Pod, Secret, Service } from "kubernetes-types/core/v1.d.ts";
 import type { StatefulSet } from "kubernetes-types/apps/v1.d.ts";
 import { type Clock, realClock } from "../clock.ts";
 import type { MutationCache } from "../cache/mutation_cache.ts";
+import type { StoreReader } from "../cache/store.ts";
 import type { Reconciler, ReconcileRequest, ReconcileResult } from "../controller/reconciler.ts";
 import { TerminalError } from "../controller/reconciler.ts";
 import type { EventRecorder } from "../kube/event_recorder.ts";
@@ -34,6 +36,7 @@ import { type ChildOutcome, type ChildPlan, ensureChild, VerifiedVersions } from
 import { generatePassword } from "./password.ts";
 import { statefulSetName } from "./names.ts";
 import { childPlans } from "./plans.ts";
+import { podKeys, podProblem } from "./pods.ts";
 import { InvalidSecretError } from "./secret.ts";
 import { computeStatus, formatTime, type Observed, statusChanged } from "./status.ts";
 import { API_VERSION, type Database, FIELD_MANAGER, KIND } from "./types.ts";
@@ -49,6 +52,11 @@ export interface DatabaseCaches {
   readonly statefulSets: MutationCache<StatefulSet>;
   readonly services: MutationCache<Service>;
   readonly secrets: MutationCache<Secret>;
+  /**
+   * The Databases' pods (projected, see `pods.ts`), for why one does not
+   * start; without it status says only how many replicas are ready.
+   */
+  readonly pods?: Pick<StoreReader<Pod>, "get">;
 }
 
 /** Options of {@link DatabaseReconciler}. */
@@ -147,7 +155,7 @@ export class DatabaseReconciler implements Reconciler {
         `${db.metadata?.namespace}/${statefulSetName(db)}`,
       );
       try {
-        await this.#writeStatus(db, { statefulSet: current, error: message }, signal);
+        await this.#writeStatus(db, { ...this.#observe(current), error: message }, signal);
       } catch (statusError) {
         // The reconcile error is what is retried; the status write's own failure goes with it.
         throw new AggregateError(
@@ -160,7 +168,15 @@ export class DatabaseReconciler implements Reconciler {
       }
       throw error;
     }
-    await this.#writeStatus(db, { statefulSet, storage }, signal);
+    await this.#writeStatus(db, { ...this.#observe(statefulSet), storage }, signal);
+  }
+
+  /** The StatefulSet and, when one of its pods cannot run, why. */
+  #observe(statefulSet: StatefulSet | undefined): Observed {
+    const pods = this.#o.caches.pods;
+    if (statefulSet === undefined || pods === undefined) return { statefulSet };
+    const problem = podProblem(statefulSet, podKeys(statefulSet).map((key) => pods.get(key)));
+    return problem === undefined ? { statefulSet } : { statefulSet, podProblem: problem };
   }
 
   /**

@@ -97,7 +97,7 @@ Deno.test("desiredStatefulSet() probes with pg_isready through a shell", () => {
     'exec pg_isready -U "$POSTGRES_USER" -d "$POSTGRES_DB" -h 127.0.0.1 -p 5432',
   ];
   const table = [
-    [c?.startupProbe, 10, 30],
+    [c?.startupProbe, 1, 300],
     [c?.readinessProbe, 5, 3],
     [c?.livenessProbe, 10, 6],
   ] as const;

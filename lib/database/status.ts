@@ -7,6 +7,7 @@
  */
 import type { StatefulSet } from "kubernetes-types/apps/v1.d.ts";
 import { jsonEqual } from "./compare.ts";
+import type { PodProblem } from "./pods.ts";
 import {
   type Condition,
   type ConditionStatus,
@@ -50,6 +51,8 @@ export interface Observed {
   readonly conflict?: string;
   /** A transient failure of this round (an apply that failed); sets Degraded only. */
   readonly error?: string;
+  /** Why one of the StatefulSet's pods does not run (see `pods.ts`), when one does not. */
+  readonly podProblem?: PodProblem;
   /** Why a volume could not grow (refused, not retried until the size changes); sets Degraded only. */
   readonly storage?: string;
 }
@@ -74,6 +77,9 @@ export function formatTime(ms: number): string {
  *   seen its latest spec, that spec has the wanted replicas, and that many pods
  *   exist, are ready and run the current template; `Creating` otherwise.
  * - readyReplicas: the StatefulSet's (0 without one); replicas: the wanted count.
+ *   While Creating, a pod that cannot run (`observed.podProblem`) turns Ready
+ *   and Degraded into that pod's reason (the kubelet's or the scheduler's,
+ *   e.g. ErrImagePull) and message; Progressing stays ReplicasNotReady.
  * - observedGeneration: `db.metadata.generation`.
  * - conditions `Ready`, `Progressing`, `Degraded`, in that order, each with the
  *   generation; `lastTransitionTime` is kept from the current status while a
@@ -129,6 +135,13 @@ export function computeStatus(db: Database, observed: Observed, now: string): Da
       : progress;
     ready = ["False", REASONS.replicasNotReady, message];
     progressing = ["True", REASONS.replicasNotReady, message];
+    const problem = observed.podProblem;
+    if (problem !== undefined) {
+      // The kubelet's or scheduler's own words: ErrImagePull, CrashLoopBackOff, Unschedulable…
+      const detail = `Pod "${problem.pod}": ${problem.message || problem.reason}`;
+      ready = ["False", problem.reason, detail];
+      degraded = ["True", problem.reason, detail];
+    }
   }
   if (phase !== "Failed" && observed.error !== undefined) {
     degraded = ["True", REASONS.reconcileError, observed.error];

@@ -38,6 +38,8 @@ function sts(
 }
 
 const ready = sts({ replicas: 2, readyReplicas: 2, updatedReplicas: 2 });
+const notReady = sts({ replicas: 1, readyReplicas: 0, updatedReplicas: 1 });
+const pullError = { pod: "test-db-1-0", reason: "ErrImagePull", message: "not found" };
 
 function summary(status: DatabaseStatus) {
   return [
@@ -121,6 +123,26 @@ Deno.test("computeStatus() derives phase and conditions from what was observed",
       "transient error before creation",
       { error: "apply failed" },
       "Pending Ready=False/Creating Progressing=True/Creating Degraded=True/ReconcileError",
+    ],
+    [
+      "a pod cannot pull its image",
+      { statefulSet: notReady, podProblem: pullError },
+      "Creating Ready=False/ErrImagePull Progressing=True/ReplicasNotReady Degraded=True/ErrImagePull",
+    ],
+    [
+      "a pod problem does not override a rolled-out StatefulSet",
+      { statefulSet: ready, podProblem: pullError },
+      "Ready Ready=True/AllReplicasReady Progressing=False/AllReplicasReady Degraded=False/AsExpected",
+    ],
+    [
+      "a reconcile error wins Degraded over a pod problem",
+      { statefulSet: notReady, podProblem: pullError, error: "apply failed" },
+      "Creating Ready=False/ErrImagePull Progressing=True/ReplicasNotReady Degraded=True/ReconcileError",
+    ],
+    [
+      "a pod problem does not override an invalid spec",
+      { statefulSet: notReady, podProblem: pullError, invalid: ["x"] },
+      "Failed Ready=False/InvalidSpec Progressing=False/InvalidSpec Degraded=True/InvalidSpec",
     ],
     [
       "empty invalid list is valid",
@@ -248,4 +270,18 @@ Deno.test("computeStatus() stays valid for a spec stored before the schema refus
   assert.equal(status.replicas, undefined);
   assert.equal(status.readyReplicas, 0);
   assert.equal(status.phase, "Failed");
+});
+
+Deno.test("computeStatus() names the pod and keeps the kubelet's message", () => {
+  const conditions = computeStatus(sample(), { statefulSet: notReady, podProblem: pullError }, T0)
+    .conditions ?? [];
+  const byType = Object.fromEntries(conditions.map((c) => [c.type, c]));
+  assert.equal(byType.Ready.message, 'Pod "test-db-1-0": not found');
+  assert.equal(byType.Degraded.message, 'Pod "test-db-1-0": not found');
+  assert.equal(byType.Progressing.message, "0/2 replicas ready");
+  const noMessage = computeStatus(sample(), {
+    statefulSet: notReady,
+    podProblem: { ...pullError, message: "" },
+  }, T0);
+  assert.equal(noMessage.conditions?.[0].message, 'Pod "test-db-1-0": ErrImagePull');
 });

@@ -18,6 +18,8 @@ export interface Binaries {
   readonly kubeControllerManager: string;
   readonly kubeScheduler: string;
   readonly kubectl: string;
+  readonly kubelet: string;
+  readonly kubeProxy: string;
   readonly kwok: string;
 }
 
@@ -26,19 +28,7 @@ export interface Binaries {
  * progress goes to stderr) and returns their paths.
  */
 export async function ensureBinaries(): Promise<Binaries> {
-  cached ??= (async () => {
-    const out = await new Deno.Command("bash", {
-      args: [buildScript],
-      stdout: "piped",
-      stderr: "inherit",
-    }).output();
-    if (!out.success) {
-      throw new Error(
-        `Building the control plane failed (bash ${buildScript}); see the output above`,
-      );
-    }
-    return new TextDecoder().decode(out.stdout).trim().split("\n").at(-1) ?? "";
-  })();
+  cached ??= buildOutput([], "Building the control plane");
   const dir = await cached;
   return {
     dir,
@@ -47,6 +37,31 @@ export async function ensureBinaries(): Promise<Binaries> {
     kubeControllerManager: `${dir}/kube-controller-manager`,
     kubeScheduler: `${dir}/kube-scheduler`,
     kubectl: `${dir}/kubectl`,
+    kubelet: `${dir}/kubelet`,
+    kubeProxy: `${dir}/kube-proxy`,
     kwok: `${dir}/kwok`,
   };
+}
+
+let corednsDir: Promise<string> | undefined;
+
+/**
+ * Builds CoreDNS if needed (`cluster/build.sh coredns`, about 3 minutes cold;
+ * only clusters with real nodes need it) and returns the binary's path.
+ */
+export async function ensureCoreDns(): Promise<string> {
+  corednsDir ??= buildOutput(["coredns"], "Building CoreDNS");
+  return `${await corednsDir}/coredns`;
+}
+
+async function buildOutput(args: string[], what: string): Promise<string> {
+  const out = await new Deno.Command("bash", {
+    args: [buildScript, ...args],
+    stdout: "piped",
+    stderr: "inherit",
+  }).output();
+  if (!out.success) {
+    throw new Error(`${what} failed (bash ${buildScript} ${args.join(" ")}); see the output above`);
+  }
+  return new TextDecoder().decode(out.stdout).trim().split("\n").at(-1) ?? "";
 }

@@ -16,6 +16,9 @@ import { stringify } from "yaml";
 import { type Binaries, ensureBinaries } from "./binaries.ts";
 import { type ClusterCerts, generateCerts, issueClientCert } from "./certs.ts";
 import { apiserverArgs, controllerManagerArgs, etcdArgs, kwokArgs } from "./component_args.ts";
+import { type PodResult, type PodRun, runPod } from "./node/client_pod.ts";
+import { egressGuardDrops } from "./node/iptables.ts";
+import { RealNodeCluster } from "./node/real_node_cluster.ts";
 import { kubeconfigYaml } from "./kubeconfig.ts";
 import { kwokNode, kwokStagesYaml } from "./kwok_stages.ts";
 import { freePorts } from "./ports.ts";
@@ -27,6 +30,16 @@ import { schedulerConfigYaml } from "./scheduler_config.ts";
 export interface ClusterOptions {
   /** Simulated kwok nodes (default 3). */
   readonly nodes?: number;
+  /**
+   * Real kubelet nodes (default 0), named `127.0.0.1`, `127.0.0.2`, …: each
+   * with its own containerd, the local images, pod network, storage
+   * (StorageClass `pgop-local`, the default) and cluster DNS; pods reach
+   * nothing outside the machine. Labelled `pgop.dev/real-node=true`; when
+   * kwok nodes exist too they are also tainted so (NoSchedule), and only pods
+   * that tolerate it land there. Needs root, cgroup v1 and the packages of
+   * `make setup` (see node/capability.ts). One such cluster per host at a time.
+   */
+  readonly realNodes?: number;
   /** Extra kube-apiserver flags, e.g. `["--max-requests-inflight=5"]`. */
   readonly apiserverArgs?: readonly string[];
   /** Start kube-controller-manager, kube-scheduler and kwok (default true). */
@@ -58,6 +71,7 @@ export class LocalCluster {
   readonly #components = new Map<string, Component>();
   readonly #args = new Map<string, string[]>();
   readonly #log: (message: string) => void;
+  #real: RealNodeCluster | undefined;
 
   private constructor(init: {
     dir: string;
@@ -93,12 +107,17 @@ export class LocalCluster {
       etcdPort,
       log,
     });
+    const realNodes = options.realNodes ?? 0;
     try {
-      await cluster.#writeConfig();
+      if (realNodes > 0) cluster.#real = await RealNodeCluster.prepare(dir, realNodes);
+      await cluster.#writeConfig({ volumes: realNodes > 0 });
       cluster.#args.set("etcd", etcdArgs(cluster, etcdPeerPort));
       cluster.#args.set(
         "kube-apiserver",
-        apiserverArgs(cluster, apiserverPort, options.apiserverArgs ?? []),
+        apiserverArgs(cluster, apiserverPort, [
+          ...cluster.#real?.apiserverArgs ?? [],
+          ...options.apiserverArgs ?? [],
+        ]),
       );
       await cluster.startComponent("etcd");
       await cluster.startComponent("kube-apiserver");
@@ -106,7 +125,10 @@ export class LocalCluster {
         await cluster.kubectl(["apply", "--server-side", "-f", manifest]);
       }
       if (options.workloads ?? true) {
-        cluster.#args.set("kube-controller-manager", controllerManagerArgs(cluster));
+        cluster.#args.set(
+          "kube-controller-manager",
+          controllerManagerArgs(cluster, { storage: realNodes > 0 }),
+        );
         cluster.#args.set("kube-scheduler", [
           "--config",
           join(dir, "scheduler.yaml"),
@@ -118,7 +140,11 @@ export class LocalCluster {
             cluster.startComponent(c)
           ),
         );
-        await cluster.#addNodes(options.nodes ?? 3);
+        const kwokNodes = options.nodes ?? 3;
+        await Promise.all([
+          cluster.#addNodes(kwokNodes),
+          cluster.#real?.start(cluster, { taint: kwokNodes > 0 }),
+        ]);
       }
       log(
         `control plane ready in ${
@@ -262,8 +288,63 @@ export class LocalCluster {
     return path;
   }
 
+  /** Names of the real nodes (`127.0.0.1`, …; also their InternalIPs); empty without. */
+  get realNodeNames(): string[] {
+    return this.#real?.names ?? [];
+  }
+
+  /** Runs a pod on a real node to its end (see node/client_pod.ts); returns exit code and log. */
+  runPod(run: PodRun): Promise<PodResult> {
+    return runPod((args, options) => this.kubectl(args, options), run);
+  }
+
+  /** A pod's IP address ("" while it has none). */
+  async podIp(namespace: string, name: string): Promise<string> {
+    return (await this.kubectl([
+      "get",
+      "pod",
+      "-n",
+      namespace,
+      name,
+      "-o",
+      "jsonpath={.status.podIP}",
+    ]))
+      .trim();
+  }
+
+  /** Packets from pods to outside the machine that the egress guard dropped so far. */
+  egressGuardDrops(): Promise<number> {
+    const plan = this.#real?.nodes?.plan;
+    if (!plan) throw new RangeError("This cluster has no real nodes");
+    return egressGuardDrops(plan.guardChain);
+  }
+
+  /** SIGKILLs a real node's kubelet, containerd, shims and containers (a lost machine). */
+  async stopNode(name: string): Promise<void> {
+    const nodes = this.#real?.nodes;
+    if (!nodes) throw new RangeError("This cluster has no real nodes");
+    await nodes.stopNode(name);
+  }
+
+  /** Starts a real node stopped by {@link stopNode} again (its Ready is the caller's to wait for). */
+  async startNode(name: string): Promise<void> {
+    const nodes = this.#real?.nodes;
+    if (!nodes) throw new RangeError("This cluster has no real nodes");
+    await nodes.startNode(name);
+  }
+
   /** Stops every component; removes the directory unless `keepDir` (logs kept for a failed run). */
   async stop(options: { keepDir?: boolean } = {}): Promise<void> {
+    const started = performance.now();
+    const problems = await this.#real?.stop() ?? [];
+    if (this.#real) {
+      this.#log(`real nodes stopped in ${Math.round(performance.now() - started)} ms`);
+    }
+    if (problems.length > 0) {
+      // Never remove a directory that may still have something mounted in it.
+      this.#log(`real nodes not fully cleaned up: ${problems.join("; ")}`);
+      options = { keepDir: true };
+    }
     const order = ["kwok", "kube-scheduler", "kube-controller-manager", "kube-apiserver", "etcd"];
     for (const name of order) await this.stopComponent(name);
     for (const name of [...this.#components.keys()]) await this.stopComponent(name);
@@ -275,7 +356,7 @@ export class LocalCluster {
     await forgetCluster(this.dir);
   }
 
-  async #writeConfig(): Promise<void> {
+  async #writeConfig(scheduler: { volumes: boolean }): Promise<void> {
     const { pem } = this.certs;
     await Deno.writeTextFile(
       this.kubeconfigPath,
@@ -284,20 +365,23 @@ export class LocalCluster {
     await Deno.writeTextFile(join(this.dir, "kwok-stages.yaml"), kwokStagesYaml());
     await Deno.writeTextFile(
       join(this.dir, "scheduler.yaml"),
-      schedulerConfigYaml(this.kubeconfigPath),
+      schedulerConfigYaml(this.kubeconfigPath, scheduler),
     );
   }
 
   async #addNodes(count: number): Promise<void> {
     const nodes = Array.from({ length: count }, (_, i) => kwokNode(`kwok-node-${i}`));
-    await this.kubectl(["create", "-f", "-"], {
-      input: nodes.map((n) => stringify(n)).join("---\n"),
-    });
+    if (count > 0) {
+      await this.kubectl(["create", "-f", "-"], {
+        input: nodes.map((n) => stringify(n)).join("---\n"),
+      });
+    }
     const kwok = this.#components.get("kwok");
     await this.#waitFor("nodes Ready", kwok, async () => {
       const out = await this.kubectl([
         "get",
         "nodes",
+        "--selector=type=kwok",
         "-o",
         'jsonpath={range .items[*]}{.status.conditions[?(@.type=="Ready")].status}{" "}{.spec.taints}{"\\n"}{end}',
       ]);

@@ -6,6 +6,9 @@
 import { join } from "node:path";
 import type { ClusterCerts } from "./certs.ts";
 
+/** The Services' ClusterIP range. */
+export const SERVICE_CIDR = "10.96.0.0/16";
+
 /** Where a cluster keeps its files and how it is reached. */
 export interface Layout {
   readonly dir: string;
@@ -46,25 +49,31 @@ export function apiserverArgs(l: Layout, port: number, extra: readonly string[])
     `--tls-cert-file=${c.serverCert}`,
     `--tls-private-key-file=${c.serverKey}`,
     `--client-ca-file=${c.caCert}`,
-    "--authorization-mode=RBAC",
+    // A list flag: given twice its values add up, so `extra` may replace it.
+    ...(extra.some((a) => a.startsWith("--authorization-mode"))
+      ? []
+      : ["--authorization-mode=RBAC"]),
     `--service-account-issuer=https://127.0.0.1:${port}`,
     `--service-account-key-file=${c.serviceAccountKey}`,
     `--service-account-signing-key-file=${c.serviceAccountKey}`,
-    "--service-cluster-ip-range=10.96.0.0/16",
+    `--service-cluster-ip-range=${SERVICE_CIDR}`,
     "--allow-privileged=true",
     "--profiling=false",
     ...extra,
   ];
 }
 
-/** kube-controller-manager with the default controllers but the volume binder, no leader election, no serving port. */
-export function controllerManagerArgs(l: Layout): string[] {
+/**
+ * kube-controller-manager with the default controllers, no leader election, no
+ * serving port; without `storage`, also without the volume binder.
+ */
+export function controllerManagerArgs(l: Layout, options: { storage?: boolean } = {}): string[] {
   return [
     `--kubeconfig=${l.kubeconfigPath}`,
     "--leader-elect=false",
-    // No provisioner here: the volume binder would retry every unbound claim of
+    // Without a provisioner the volume binder would retry every unbound claim of
     // every StatefulSet every 15 s, a load on the control plane no real cluster has.
-    "--controllers=*,-persistentvolume-binder-controller",
+    options.storage ? "--controllers=*" : "--controllers=*,-persistentvolume-binder-controller",
     `--service-account-private-key-file=${l.certs.serviceAccountKey}`,
     `--root-ca-file=${l.certs.caCert}`,
     "--use-service-account-credentials=false",
@@ -86,5 +95,20 @@ export function kwokArgs(l: Layout): string[] {
     `--config=${join(l.dir, "kwok-stages.yaml")}`,
     "--cidr=10.244.0.0/16",
     "--node-ip=10.0.0.1",
+  ];
+}
+
+/**
+ * kube-apiserver's extra flags for real kubelets: the Node authorizer for
+ * their `system:node:<name>` identities, its client certificate for calls to
+ * them (exec, logs, port-forward), and their InternalIP (127.0.0.x) as the
+ * address to call.
+ */
+export function realNodeApiserverArgs(kubeletClient: { cert: string; key: string }): string[] {
+  return [
+    "--authorization-mode=Node,RBAC",
+    `--kubelet-client-certificate=${kubeletClient.cert}`,
+    `--kubelet-client-key=${kubeletClient.key}`,
+    "--kubelet-preferred-address-types=InternalIP",
   ];
 }

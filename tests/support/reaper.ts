@@ -2,13 +2,19 @@
  * Leaves no process, port or directory behind even when the test runner itself
  * was killed: every cluster is registered with its owner's pid, and the next
  * start reaps clusters whose owner is gone (killing only processes whose command
- * line names that cluster's directory, so a reused pid is never hit).
+ * line names that cluster's directory, so a reused pid is never hit). A
+ * cluster with real nodes is undone from the record in its directory
+ * (node/host_record.ts): processes, mounts, cgroups, bridges, iptables chains.
  *
  * @module
  */
 import { basename, join } from "node:path";
+import { cleanupRealNodes } from "./node/host_cleanup.ts";
+import { readRecord } from "./node/host_record.ts";
+import { lockHeldByOther } from "./node/node_lock.ts";
 
-const registry = join(Deno.env.get("XDG_RUNTIME_DIR") ?? "/tmp", "pgop-clusters");
+/** Where clusters are registered with their owners (host-wide, shared by all runners). */
+export const registry = join(Deno.env.get("XDG_RUNTIME_DIR") ?? "/tmp", "pgop-clusters");
 
 /** Records that this process owns the cluster in `dir`. */
 export async function rememberCluster(dir: string): Promise<void> {
@@ -49,9 +55,18 @@ export async function reapStaleClusters(): Promise<void> {
       const pids = (await Deno.readTextFile(join(dir, "pids")).catch(() => "")).split("\n").filter(
         Boolean,
       );
+      const record = await readRecord(dir).catch(() => undefined);
+      const problems = record
+        ? await cleanupRealNodes(record, { shared: !(await lockHeldByOther(dir)) })
+        : [];
       for (const pid of pids.map(Number)) {
         const cmdline = await alive(pid);
         if (cmdline?.includes(dir)) Deno.kill(pid, "SIGKILL");
+      }
+      if (problems.length > 0) {
+        // Something may still be mounted below it: never remove it recursively then.
+        console.error(`pgop: reaping ${dir} left: ${problems.join("; ")}`);
+        continue;
       }
       await Deno.remove(dir, { recursive: true }).catch(() => {});
       await Deno.remove(file).catch(() => {});

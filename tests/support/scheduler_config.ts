@@ -11,6 +11,10 @@
  * Ready). With no storage and no CSI drivers here, neither has anything to
  * check.
  *
+ * A cluster with real nodes has storage (the harness's provisioner), so there
+ * the scheduler keeps every default plugin: claims bind before pods start, as
+ * in a real cluster.
+ *
  * @module
  */
 import { stringify } from "yaml";
@@ -23,8 +27,15 @@ const DISABLED_SCHEDULER_PLUGINS = [
   "NodeVolumeLimits",
 ] as const;
 
-/** A `KubeSchedulerConfiguration` for a scheduler that reaches the API server through `kubeconfig`. */
-export function schedulerConfigYaml(kubeconfig: string): string {
+/**
+ * A `KubeSchedulerConfiguration` for a scheduler that reaches the API server
+ * through `kubeconfig`; `volumes` keeps the volume plugins (clusters with storage).
+ */
+export function schedulerConfigYaml(
+  kubeconfig: string,
+  options: { volumes?: boolean } = {},
+): string {
+  const disabled = options.volumes ? [] : DISABLED_SCHEDULER_PLUGINS;
   return stringify({
     apiVersion: "kubescheduler.config.k8s.io/v1",
     kind: "KubeSchedulerConfiguration",
@@ -33,7 +44,7 @@ export function schedulerConfigYaml(kubeconfig: string): string {
     profiles: [{
       schedulerName: "default-scheduler",
       plugins: {
-        multiPoint: { disabled: DISABLED_SCHEDULER_PLUGINS.map((name) => ({ name })) },
+        multiPoint: { disabled: disabled.map((name) => ({ name })) },
       },
     }],
   });

@@ -19,6 +19,7 @@ const KINDS: Record<keyof DatabaseInformers, string> = {
   statefulSets: "statefulsets.apps",
   services: "services",
   secrets: "secrets",
+  pods: "pods",
 };
 
 let marks = 0;
