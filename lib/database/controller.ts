@@ -154,7 +154,9 @@ export interface DatabaseInformers {
 
 /**
  * Sets up the Database controller on `mgr`: For(Database).Owns(StatefulSet,
- * Service, Secret). Returns its caches.
+ * Service, Secret). Returns its caches. Another cache that should queue
+ * Databases is one more cache and one more line, e.g. pods by their instance
+ * label: `.watches(mgr.cache(Resources.pods, …), byLabel(LABEL_INSTANCE))`.
  */
 export function databaseController(
   mgr: Manager,
