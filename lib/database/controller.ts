@@ -20,7 +20,7 @@ import type { InformerLike } from "../cache/multi_namespace_informer.ts";
 import { MutationCache } from "../cache/mutation_cache.ts";
 import type { StoreReader } from "../cache/store.ts";
 import type { Config } from "../config.ts";
-import { controllerManagedBy } from "../controller/builder.ts";
+import { byLabel, controllerManagedBy } from "../controller/builder.ts";
 import type { Manager } from "../controller/manager.ts";
 import { KubeEventRecorder } from "../kube/event_recorder.ts";
 import { Resources } from "../kube/resource.ts";
@@ -35,10 +35,17 @@ import {
 } from "../queue/rate_limiters.ts";
 import { TokenBucket } from "../queue/token_bucket.ts";
 import type { WorkQueueMetricsProvider } from "../queue/queue_metrics.ts";
-import { databaseKeyOfPod, podProblemChanged } from "./pods.ts";
+import { podProblemChanged } from "./pods.ts";
 import { newProjections } from "./projection.ts";
 import { DatabaseReconciler } from "./reconciler.ts";
-import { type Database, KIND, LABEL_MANAGED_BY, MANAGER_NAME, PHASES } from "./types.ts";
+import {
+  type Database,
+  KIND,
+  LABEL_INSTANCE,
+  LABEL_MANAGED_BY,
+  MANAGER_NAME,
+  PHASES,
+} from "./types.ts";
 
 /** Children are watched with this selector only: pgop caches nothing it does not manage. */
 export const CHILD_SELECTOR = `${LABEL_MANAGED_BY}=${MANAGER_NAME}`;
@@ -202,7 +209,7 @@ export function databaseController(
     // A pod queues its Database only when what status says of it changes, not on every kubelet update.
     .watches(
       pods,
-      databaseKeyOfPod,
+      byLabel(LABEL_INSTANCE),
       (a, b) => podProblemChanged(a as Pod | undefined, b as Pod | undefined),
     )
     .withOptions({

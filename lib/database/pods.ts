@@ -5,8 +5,9 @@
  * scheduler's words. Pure.
  *
  * A Database's pods are owned by its StatefulSet, not by the Database, so they
- * are mapped to it by their `app.kubernetes.io/instance` label and checked
- * against the StatefulSet's uid before they count.
+ * are mapped to it by their `app.kubernetes.io/instance` label (the
+ * controller's `byLabel`) and checked against the StatefulSet's uid before
+ * they count.
  *
  * @module
  */
@@ -14,7 +15,6 @@ import type { StatefulSet } from "kubernetes-types/apps/v1.d.ts";
 import type { Pod, PodCondition } from "kubernetes-types/core/v1.d.ts";
 import type { OwnerReference } from "kubernetes-types/meta/v1.d.ts";
 import type { MessageSchema } from "../kube/protobuf.ts";
-import type { KubeObject } from "../kube/types.ts";
 import type { Interning } from "./interning.ts";
 import { LABEL_INSTANCE } from "./types.ts";
 
@@ -149,17 +149,6 @@ export function podView(interning: Interning): MessageSchema {
       },
     },
   };
-}
-
-/**
- * The key ("namespace/name") of the Database a pod belongs to, from its
- * instance label; undefined for a pod without one.
- */
-export function databaseKeyOfPod(pod: KubeObject): string | undefined {
-  const instance = pod.metadata?.labels?.[LABEL_INSTANCE];
-  const namespace = pod.metadata?.namespace;
-  if (instance === undefined || instance === "" || namespace === undefined) return undefined;
-  return `${namespace}/${instance}`;
 }
 
 /**

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import type { StatefulSet } from "kubernetes-types/apps/v1.d.ts";
 import type { ContainerStatus, Pod } from "kubernetes-types/core/v1.d.ts";
-import { databaseKeyOfPod, podKeys, podProblem, podProblemChanged } from "./pods.ts";
+import { podKeys, podProblem, podProblemChanged } from "./pods.ts";
 import { newProjections } from "./projection.ts";
 
 const projectPod = newProjections().pod;
@@ -174,9 +174,7 @@ Deno.test("the pod view keeps only what podProblem() and the cache need", () => 
   assert.deepEqual(projectPod(projectPod(whole)), projectPod(whole), "projecting twice is stable");
 });
 
-Deno.test("databaseKeyOfPod() and podKeys() map pods to and from their Database", () => {
-  assert.equal(databaseKeyOfPod(pod("db-0", undefined)), "ns/db");
-  assert.equal(databaseKeyOfPod({ metadata: { name: "x", namespace: "ns" } }), undefined);
+Deno.test("podKeys() names the pods a StatefulSet wants", () => {
   assert.deepEqual(podKeys(sts), ["ns/db-0", "ns/db-1"]);
   assert.deepEqual(
     podKeys({ ...sts, spec: { ...sts.spec as StatefulSet["spec"] & object, replicas: 0 } }),
