@@ -3,6 +3,7 @@
  * sync both ways, events, indexes, the memory diet, resuming after an API
  * server restart, and the 410 relist after an etcd compaction.
  */
+import { compactEtcd } from "./support/cluster_extras.ts";
 import assert from "node:assert/strict";
 import { fieldIndexer, namespaceIndexer, ownerUidIndexer } from "../lib/cache/indexers.ts";
 import { Informer, type InformerOptions } from "../lib/cache/informer.ts";
@@ -290,7 +291,7 @@ Deno.test("Informer against a real API server: sync, events, indexes, restart, 4
           });
           await client.delete(ConfigMaps, "c", { namespace: ns });
           await waitUntil("the held watch to drop three events", () => holdable.dropped === 3);
-          await cluster.compactEtcd();
+          await compactEtcd(cluster);
           // The watch fails; the reflector resumes from its old resourceVersion: 410 Gone.
           holdable.release();
           await converged(client, run, ConfigMaps, ns);

@@ -3,6 +3,7 @@
  * The local control plane itself: real etcd, kube-apiserver,
  * kube-controller-manager, kube-scheduler and kwok on loopback.
  */
+import { compactEtcd } from "./support/cluster_extras.ts";
 import assert from "node:assert/strict";
 import { type LocalCluster, withCluster } from "./support/cluster.ts";
 import { waitUntil } from "./support/wait.ts";
@@ -129,7 +130,7 @@ Deno.test("local control plane: API, StatefulSet on kwok, garbage collection, 41
             body: JSON.stringify({ data: { n: String(i) } }),
           });
         }
-        const revision = await cluster.compactEtcd();
+        const revision = await compactEtcd(cluster);
         assert.ok(revision > Number(oldVersion));
         const res = await api(
           cluster,

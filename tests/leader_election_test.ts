@@ -25,6 +25,7 @@
  * status patch, refused creates) for ~10 ms before it learnt from the Lease
  * that another had taken over.
  */
+import { userKubeconfig } from "./support/cluster_extras.ts";
 import assert from "node:assert/strict";
 import type { Secret } from "kubernetes-types/core/v1.d.ts";
 import type { Database } from "../lib/database/types.ts";
@@ -110,7 +111,7 @@ Deno.test("leader election: one leader; fail-over on SIGKILL, SIGSTOP and SIGTER
       const start = async (identity: string, args = SHORT_ARGS) => {
         const user = `${USER_PREFIX}${identity}`;
         signing = signing.catch(() => "").then(() =>
-          cluster.userKubeconfig(user, ["system:masters"])
+          userKubeconfig(cluster, user, ["system:masters"])
         );
         const kubeconfig = await signing;
         const proc = startPgopProcess(cluster, { identity, args, kubeconfig });

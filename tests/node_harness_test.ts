@@ -23,12 +23,12 @@ Deno.test({
   ignore: unavailable !== undefined,
   async fn(t) {
     await withCluster({ realNodes: 1, nodes: 1 }, async (cluster) => {
-      const [node] = cluster.realNodeNames;
+      const [node] = cluster.realNodes.names;
 
       await t.step(
         "the real node is Ready beside the kwok node, tainted and labelled",
         async () => {
-          assert.deepEqual(cluster.realNodeNames, ["127.0.0.1"]);
+          assert.deepEqual(cluster.realNodes.names, ["127.0.0.1"]);
           const out = await cluster.kubectl([
             "get",
             "node",
@@ -60,7 +60,7 @@ Deno.test({
       });
 
       await t.step("a pod runs a command on the real node and its log is read", async () => {
-        const result = await cluster.runPod({
+        const result = await cluster.realNodes.runPod({
           name: "hello",
           image: CLIENT_IMAGE,
           command: ["sh", "-c", "echo hello from $(cat /etc/hostname)"],
@@ -82,7 +82,7 @@ Deno.test({
           "-o",
           "jsonpath={.spec.clusterIP}",
         ])).trim();
-        const result = await cluster.runPod({
+        const result = await cluster.realNodes.runPod({
           name: "dns",
           image: CLIENT_IMAGE,
           command: [
@@ -175,8 +175,8 @@ Deno.test({
       await t.step(
         "pods reach nothing outside the machine: the egress guard drops it",
         async () => {
-          const before = await cluster.egressGuardDrops();
-          const result = await cluster.runPod({
+          const before = await cluster.realNodes.egressGuardDrops();
+          const result = await cluster.realNodes.runPod({
             name: "egress",
             image: CLIENT_IMAGE,
             command: [
@@ -186,7 +186,7 @@ Deno.test({
             ],
           });
           assert.equal(result.logs.trim(), "blocked");
-          const after = await cluster.egressGuardDrops();
+          const after = await cluster.realNodes.egressGuardDrops();
           assert.ok(after > before, `guard drops ${before} → ${after}`);
         },
       );

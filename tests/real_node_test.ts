@@ -135,7 +135,7 @@ Deno.test({
           "--timeout=2m",
         ]);
         const pod = await getJson<{ spec: { nodeName: string } }>(cluster, ["get", "pod", "pg-0"]);
-        assert.ok(cluster.realNodeNames.includes(pod.spec.nodeName), pod.spec.nodeName);
+        assert.ok(cluster.realNodes.names.includes(pod.spec.nodeName), pod.spec.nodeName);
       });
 
       await t.step(

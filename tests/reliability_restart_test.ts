@@ -12,6 +12,7 @@
  * Recovery times are measured and printed (docs/reliability.md), never
  * asserted.
  */
+import { compactEtcd } from "./support/cluster_extras.ts";
 import assert from "node:assert/strict";
 import type { StatefulSet } from "kubernetes-types/apps/v1.d.ts";
 import type { Database } from "../lib/database/types.ts";
@@ -197,7 +198,7 @@ Deno.test("reliability: when etcd compacted pgop's resourceVersion away, it reli
             ]);
             return left.trim() === "";
           }, { timeoutMs: 90_000, intervalMs: 250 });
-          const revision = await cluster.compactEtcd();
+          const revision = await compactEtcd(cluster);
           console.log(`compaction: etcd compacted at revision ${revision}`);
           from = pgop.mark();
           resumed = performance.now();

@@ -9,6 +9,7 @@
  * members of system:masters (the admin kubeconfig), so the requests come
  * from an ordinary user with a Role.
  */
+import { userKubeconfig } from "./support/cluster_extras.ts";
 import assert from "node:assert/strict";
 import { AsyncLocalStorage } from "node:async_hooks";
 import { isTooManyRequests } from "../lib/kube/errors.ts";
@@ -67,7 +68,7 @@ Deno.test("RestClient against an API server that sheds load: 429 and Retry-After
       ...["create", "rolebinding", "configmaps", "-n", NAMESPACE],
       ...["--role=configmaps", `--user=${USER}`],
     ]);
-    const kubeconfig = await cluster.userKubeconfig(USER);
+    const kubeconfig = await userKubeconfig(cluster, USER);
     await cluster.kubectl(["create", "configmap", "target", "-n", NAMESPACE]);
 
     await t.step(

@@ -1,7 +1,8 @@
 /**
  * A real Kubernetes control plane on loopback, for pgop's tests, load tests and
  * `deno task cluster`: etcd, kube-apiserver (client-certificate authentication,
- * RBAC), kube-controller-manager, kube-scheduler and kwok with simulated nodes.
+ * RBAC), kube-controller-manager, kube-scheduler, kwok with simulated nodes,
+ * and real kubelet nodes when asked (node/).
  *
  * ```ts
  * await withCluster({}, async (cluster) => {
@@ -14,45 +15,19 @@
 import { join } from "node:path";
 import { stringify } from "yaml";
 import { type Binaries, ensureBinaries } from "./binaries.ts";
-import { type ClusterCerts, generateCerts, issueClientCert } from "./certs.ts";
+import { type ClusterCerts, generateCerts } from "./certs.ts";
+import type { ClusterOptions } from "./cluster_options.ts";
 import { apiserverArgs, controllerManagerArgs, etcdArgs, kwokArgs } from "./component_args.ts";
-import { type PodResult, type PodRun, runPod } from "./node/client_pod.ts";
-import { egressGuardDrops } from "./node/iptables.ts";
+import { RealNodeAccess } from "./node/real_node_access.ts";
 import { RealNodeCluster } from "./node/real_node_cluster.ts";
 import { kubeconfigYaml } from "./kubeconfig.ts";
-import { kwokNode, kwokStagesYaml } from "./kwok_stages.ts";
+import { addKwokNodes } from "./kwok_nodes.ts";
+import { kwokStagesYaml } from "./kwok_stages.ts";
 import { freePorts } from "./ports.ts";
 import { Component } from "./process.ts";
 import { forgetCluster, reapStaleClusters, rememberCluster } from "./reaper.ts";
 import { schedulerConfigYaml } from "./scheduler_config.ts";
-
-/** Options of {@link LocalCluster.start}. */
-export interface ClusterOptions {
-  /** Simulated kwok nodes (default 3). */
-  readonly nodes?: number;
-  /**
-   * Real kubelet nodes (default 0), named `127.0.0.1`, `127.0.0.2`, …: each
-   * with its own containerd, the local images, pod network, storage
-   * (StorageClass `pgop-local`, the default) and cluster DNS; pods reach
-   * nothing outside the machine. Labelled `pgop.dev/real-node=true`; when
-   * kwok nodes exist too they are also tainted so (NoSchedule), and only pods
-   * that tolerate it land there. Needs root, cgroup v1 and the packages of
-   * `make setup` (see node/capability.ts). One such cluster per host at a time.
-   */
-  readonly realNodes?: number;
-  /** Extra kube-apiserver flags, e.g. `["--max-requests-inflight=5"]`. */
-  readonly apiserverArgs?: readonly string[];
-  /** Start kube-controller-manager, kube-scheduler and kwok (default true). */
-  readonly workloads?: boolean;
-  /**
-   * Manifests (paths) applied before kube-controller-manager starts, so its
-   * garbage collector watches those resources from the start (it discovers
-   * new resource types only every 30 s).
-   */
-  readonly manifests?: readonly string[];
-  /** Progress messages (default: none). */
-  readonly log?: (message: string) => void;
-}
+import { waitForComponent } from "./wait_component.ts";
 
 const decoder = new TextDecoder();
 
@@ -142,7 +117,7 @@ export class LocalCluster {
         );
         const kwokNodes = options.nodes ?? 3;
         await Promise.all([
-          cluster.#addNodes(kwokNodes),
+          addKwokNodes(cluster, kwokNodes),
           cluster.#real?.start(cluster, { taint: kwokNodes > 0 }),
         ]);
       }
@@ -214,7 +189,7 @@ export class LocalCluster {
       [...this.#components.values()].map((c) => `${c.pid}\n`).join(""),
     );
     if (name === "etcd") {
-      await this.#waitFor(
+      await waitForComponent(
         "etcd",
         component,
         async () => {
@@ -224,7 +199,7 @@ export class LocalCluster {
         },
       );
     } else if (name === "kube-apiserver") {
-      await this.#waitFor("kube-apiserver", component, () => this.#apiserverReady());
+      await waitForComponent("kube-apiserver", component, () => this.#apiserverReady());
     }
   }
 
@@ -243,94 +218,15 @@ export class LocalCluster {
 
   /** Stops and starts kube-apiserver on the same port; resolves when it is ready again. */
   async restartApiserver(downMs = 0): Promise<void> {
-    // With a watch open kube-apiserver lingers after SIGTERM; 2 s, then SIGKILL.
-    await this.stopComponent("kube-apiserver", "SIGTERM", 2_000);
+    await this.stopComponent("kube-apiserver", "SIGTERM", 2_000); // lingers with a watch open
     if (downMs > 0) await new Promise((r) => setTimeout(r, downMs));
     await this.startComponent("kube-apiserver");
   }
 
-  /**
-   * Compacts etcd's history up to its current revision (through etcd's JSON
-   * gateway), so that watches from an older resourceVersion get 410 Gone when
-   * the API server's watch cache does not hide it. Returns the revision.
-   */
-  async compactEtcd(): Promise<number> {
-    const post = async (path: string, body: unknown) => {
-      const res = await fetch(`${this.etcdUrl}${path}`, {
-        method: "POST",
-        body: JSON.stringify(body),
-      });
-      const json = await res.json();
-      if (!res.ok) throw new Error(`etcd ${path}: ${JSON.stringify(json)}`);
-      return json;
-    };
-    const range = await post("/v3/kv/range", { key: btoa("compact_rev_key") });
-    const revision = Number(range.header.revision);
-    await post("/v3/kv/compaction", { revision: String(revision), physical: true });
-    return revision;
-  }
-
-  /** Writes a kubeconfig for another user (client certificate signed by the cluster CA). */
-  async userKubeconfig(user: string, groups: string[] = []): Promise<string> {
-    const safe = user.replace(/[^a-zA-Z0-9_-]/g, "_");
-    const { cert, key } = await issueClientCert(this.dir, `user-${safe}`, user, groups);
-    const path = join(this.dir, `user-${safe}.kubeconfig`);
-    await Deno.writeTextFile(
-      path,
-      kubeconfigYaml({
-        server: this.server,
-        caPem: this.certs.pem.ca,
-        certPem: cert,
-        keyPem: key,
-        user,
-      }),
-    );
-    return path;
-  }
-
-  /** Names of the real nodes (`127.0.0.1`, …; also their InternalIPs); empty without. */
-  get realNodeNames(): string[] {
-    return this.#real?.names ?? [];
-  }
-
-  /** Runs a pod on a real node to its end (see node/client_pod.ts); returns exit code and log. */
-  runPod(run: PodRun): Promise<PodResult> {
-    return runPod((args, options) => this.kubectl(args, options), run);
-  }
-
-  /** A pod's IP address ("" while it has none). */
-  async podIp(namespace: string, name: string): Promise<string> {
-    return (await this.kubectl([
-      "get",
-      "pod",
-      "-n",
-      namespace,
-      name,
-      "-o",
-      "jsonpath={.status.podIP}",
-    ]))
-      .trim();
-  }
-
-  /** Packets from pods to outside the machine that the egress guard dropped so far. */
-  egressGuardDrops(): Promise<number> {
-    const plan = this.#real?.nodes?.plan;
-    if (!plan) throw new RangeError("This cluster has no real nodes");
-    return egressGuardDrops(plan.guardChain);
-  }
-
-  /** SIGKILLs a real node's kubelet, containerd, shims and containers (a lost machine). */
-  async stopNode(name: string): Promise<void> {
-    const nodes = this.#real?.nodes;
-    if (!nodes) throw new RangeError("This cluster has no real nodes");
-    await nodes.stopNode(name);
-  }
-
-  /** Starts a real node stopped by {@link stopNode} again (its Ready is the caller's to wait for). */
-  async startNode(name: string): Promise<void> {
-    const nodes = this.#real?.nodes;
-    if (!nodes) throw new RangeError("This cluster has no real nodes");
-    await nodes.startNode(name);
+  /** Its real nodes (client pods, the egress guard, node loss). @throws {RangeError} without */
+  get realNodes(): RealNodeAccess {
+    if (!this.#real) throw new RangeError("This cluster has no real nodes");
+    return new RealNodeAccess((args, options) => this.kubectl(args, options), this.#real);
   }
 
   /** Stops every component; removes the directory unless `keepDir` (logs kept for a failed run). */
@@ -369,42 +265,6 @@ export class LocalCluster {
     );
   }
 
-  async #addNodes(count: number): Promise<void> {
-    const nodes = Array.from({ length: count }, (_, i) => kwokNode(`kwok-node-${i}`));
-    if (count > 0) {
-      await this.kubectl(["create", "-f", "-"], {
-        input: nodes.map((n) => stringify(n)).join("---\n"),
-      });
-    }
-    const kwok = this.#components.get("kwok");
-    await this.#waitFor("nodes Ready", kwok, async () => {
-      const out = await this.kubectl([
-        "get",
-        "nodes",
-        "--selector=type=kwok",
-        "-o",
-        'jsonpath={range .items[*]}{.status.conditions[?(@.type=="Ready")].status}{" "}{.spec.taints}{"\\n"}{end}',
-      ]);
-      const lines = out.trim().split("\n").filter(Boolean);
-      // Ready, and the not-ready taint removed by the node-lifecycle controller.
-      return lines.length === count && lines.every((l) => l.trim() === "True");
-    }, 90_000);
-    // Pods need the namespace's default ServiceAccount (created by kube-controller-manager).
-    await this.#waitFor(
-      "default ServiceAccount",
-      this.#components.get("kube-controller-manager"),
-      async () => {
-        try {
-          await this.kubectl(["get", "serviceaccount", "default", "-n", "default"]);
-          return true;
-        } catch {
-          return false;
-        }
-      },
-      60_000,
-    );
-  }
-
   async #apiserverReady(): Promise<boolean> {
     const { pem } = this.certs;
     const client = Deno.createHttpClient({ caCerts: [pem.ca], cert: pem.cert, key: pem.key });
@@ -414,33 +274,6 @@ export class LocalCluster {
       return res.ok;
     } finally {
       client.close();
-    }
-  }
-
-  async #waitFor(
-    what: string,
-    component: Component | undefined,
-    ready: () => Promise<boolean>,
-    timeoutMs = 60_000,
-  ): Promise<void> {
-    const deadline = performance.now() + timeoutMs;
-    for (;;) {
-      if (component?.exited) {
-        throw new Error(
-          `${component.name} exited (${component.exited.code}) while waiting for ${what}:\n${await component
-            .tail()}`,
-        );
-      }
-      try {
-        if (await ready()) return;
-      } catch {
-        // Not up yet.
-      }
-      if (performance.now() > deadline) {
-        const tail = component ? `\n${component.name} log:\n${await component.tail()}` : "";
-        throw new Error(`Timed out after ${timeoutMs / 1000}s waiting for ${what}${tail}`);
-      }
-      await new Promise((r) => setTimeout(r, 100));
     }
   }
 }
