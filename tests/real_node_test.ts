@@ -15,7 +15,6 @@ import type { Condition, Database } from "../lib/database/types.ts";
 import { type LocalCluster, withCluster } from "./support/cluster.ts";
 import { POSTGRES_IMAGE, PSQL_IMAGE } from "./support/images.ts";
 import { realNodeUnavailable } from "./support/node/capability.ts";
-import { podManifest } from "./support/node/client_pod.ts";
 import {
   applyDatabases,
   CRD_PATH,
@@ -66,37 +65,14 @@ async function credentials(cluster: LocalCluster, name: string): Promise<Record<
  * as environment (`URI`, `HOST`, `PORT`, `DBNAME`, `USERNAME`) straight from
  * the Secret, and returns its exit code and log.
  */
-async function clientPod(
-  cluster: LocalCluster,
-  name: string,
-  db: string,
-  script: string,
-): Promise<{ exitCode: number; logs: string }> {
-  const pod = podManifest({ name, image: PSQL_IMAGE, command: ["sh", "-c", script] }) as {
-    spec: { containers: { env: unknown[] }[] };
-  };
-  pod.spec.containers[0].env = ["uri", "host", "port", "dbname", "username"].map((key) => ({
-    name: key.toUpperCase(),
-    valueFrom: { secretKeyRef: { name: `${db}-app`, key } },
-  }));
-  await cluster.apply([pod]);
-  try {
-    let exitCode = -1;
-    await waitUntil(`client pod ${name} to finish`, async () => {
-      const out = await cluster.kubectl([
-        "get",
-        "pod",
-        name,
-        "-o",
-        "jsonpath={.status.containerStatuses[0].state.terminated.exitCode}",
-      ]);
-      exitCode = Number(out.trim());
-      return out.trim() !== "";
-    }, { timeoutMs: 60_000, intervalMs: 200 });
-    return { exitCode, logs: await cluster.kubectl(["logs", name]) };
-  } finally {
-    await cluster.kubectl(["delete", "pod", name, "--wait=false"]).catch(() => {});
-  }
+function clientPod(cluster: LocalCluster, name: string, db: string, script: string) {
+  const env = Object.fromEntries(
+    ["uri", "host", "port", "dbname", "username"].map((key) => [
+      key.toUpperCase(),
+      { secret: `${db}-app`, key },
+    ]),
+  );
+  return cluster.realNodes.runPod({ name, image: PSQL_IMAGE, command: ["sh", "-c", script], env });
 }
 
 /** psql in a client pod with the Secret's `uri` exactly as written; returns the output. */
@@ -136,6 +112,10 @@ Deno.test({
         ]);
         const pod = await getJson<{ spec: { nodeName: string } }>(cluster, ["get", "pod", "pg-0"]);
         assert.ok(cluster.realNodes.names.includes(pod.spec.nodeName), pod.spec.nodeName);
+        // As on kwok: 4 creates and 2 status writes, whatever the real pod went through.
+        const writes = pgop.writes().map((w) => `${w.verb} ${w.resource}`);
+        assert.equal(writes.length, 6, writes.join("\n"));
+        assert.equal(writes.filter((w) => w.startsWith("create")).length, 4, writes.join("\n"));
       });
 
       await t.step(
