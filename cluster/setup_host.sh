@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Installs the Debian packages a real node needs (containerd, runc, the CNI
-# plugins, iptables, debootstrap for the images, psql, mkfs.ext4 for volumes).
+# plugins, iptables, debootstrap for the images, psql, mkfs.ext4 for volumes), and
+# PostgreSQL 15 for the instance script's test (tests/instance_script_test.ts), and gcc
+# with a static libc for the pause image.
 # Quick and quiet when they are all there; on a machine where this cannot run
 # (not root, no apt-get) it says so in one line and succeeds: clusters then
 # have kwok's simulated nodes only.
 set -euo pipefail
-packages=(containerd runc containernetworking-plugins iptables debootstrap postgresql-client e2fsprogs)
+packages=(containerd runc containernetworking-plugins iptables debootstrap postgresql-client postgresql-15 e2fsprogs gcc libc6-dev)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -1,0 +1,69 @@
+/**
+ * The standby's part of the instance script (`instance_script.ts`): the
+ * replication password file, the pod's own slot on the primary, a clone of
+ * the primary, and turning a former primary into a standby.
+ *
+ * @module
+ */
+
+/**
+ * `write_passfile`, `ensure_own_slot`, `clone`, `convert_to_standby` and
+ * `prepare_standby` (a clone, or a former primary rewound).
+ */
+export const STANDBY_FUNCTIONS: string = String.raw`
+# The libpq password file for the replication role (libpq reads PGPASSFILE;
+# the postmaster's WAL receiver inherits it): no password on a command line.
+write_passfile() {
+  mkdir -p "$PGOP_RUN_DIR" && chmod 700 "$PGOP_RUN_DIR" || return 1
+  (umask 077 && printf '*:*:*:%s:%s\n' "$PGOP_REPLICATION_USER" \
+    "$(printf '%s' "$PGOP_REPLICATION_PASSWORD" | sed 's/[\\:]/\\&/g')" >"$PGPASSFILE")
+}
+
+primary_reachable() {
+  pg_isready -q -h "$PGOP_PRIMARY_HOST" -p "$PGOP_PRIMARY_PORT"
+}
+
+# This pod's slot on the primary, so the primary keeps the WAL it has not streamed yet.
+ensure_own_slot() {
+  primary_sql -c "select pg_create_physical_replication_slot('$slot', true)
+    where not exists (select from pg_replication_slots where slot_name = '$slot')" >/dev/null
+}
+
+clone() {
+  ensure_own_slot || return 1
+  rm -rf "$PGDATA.clone"
+  log "cloning the primary $PGOP_PRIMARY_HOST:$PGOP_PRIMARY_PORT with slot $slot"
+  if ! pg_basebackup -D "$PGDATA.clone" -h "$PGOP_PRIMARY_HOST" -p "$PGOP_PRIMARY_PORT" \
+    -U "$PGOP_REPLICATION_USER" -w -X stream -S "$slot" --checkpoint=fast; then
+    rm -rf "$PGDATA.clone"
+    return 1
+  fi
+  touch "$PGDATA.clone/standby.signal"
+  # An empty PGDATA (a fresh volume) makes way; anything else was refused before.
+  if [ -d "$PGDATA" ]; then rmdir "$PGDATA" || return 1; fi
+  mv "$PGDATA.clone" "$PGDATA"
+}
+
+# A former primary (no standby.signal) becomes a standby of NAME-rw: its own
+# slots go (a standby would keep their WAL forever), and pg_rewind brings it
+# back to the new primary's timeline; after a clean switchover its WAL is a
+# prefix of that timeline and pg_rewind has nothing to do.
+convert_to_standby() {
+  rm -rf "$PGDATA"/pg_replslot/*
+  log "rewinding the former primary onto $PGOP_PRIMARY_HOST:$PGOP_PRIMARY_PORT if needed"
+  pg_rewind -D "$PGDATA" --source-server="host=$PGOP_PRIMARY_HOST port=$PGOP_PRIMARY_PORT \
+user=$PGOP_REPLICATION_USER dbname=postgres" || return 1
+  touch "$PGDATA/standby.signal"
+}
+
+prepare_standby() {
+  if [ -f "$PGDATA.reclone" ]; then
+    primary_reachable || return 1
+    log "removing the standby's data to clone it again"
+    rm -rf "$PGDATA" && rm -f "$PGDATA.reclone" || return 1
+  fi
+  if [ -s "$PGDATA/PG_VERSION" ] && [ -f "$PGDATA/standby.signal" ]; then return 0; fi
+  if ! primary_reachable; then return 1; fi
+  if [ -s "$PGDATA/PG_VERSION" ]; then convert_to_standby; else clone; fi
+}
+`;
