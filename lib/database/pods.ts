@@ -16,6 +16,7 @@ import type { Pod, PodCondition } from "kubernetes-types/core/v1.d.ts";
 import type { OwnerReference } from "kubernetes-types/meta/v1.d.ts";
 import type { MessageSchema } from "../kube/protobuf.ts";
 import type { Interning } from "./interning.ts";
+import { META_FIELDS, OWNER_REFERENCE } from "./meta_fields.ts";
 import { LABEL_INSTANCE } from "./types.ts";
 
 /**
@@ -72,10 +73,10 @@ export function podView(interning: Interning): MessageSchema {
       name: "metadata",
       type: "message",
       schema: {
-        1: { name: "name", type: "string", omitEmpty: true },
-        3: { name: "namespace", type: "string", omitEmpty: true },
-        6: { name: "resourceVersion", type: "string", omitEmpty: true },
-        9: { name: "deletionTimestamp", type: "time" },
+        1: META_FIELDS[1],
+        3: META_FIELDS[3],
+        6: META_FIELDS[6],
+        9: META_FIELDS[9],
         11: {
           name: "labels",
           type: "map",
@@ -89,13 +90,7 @@ export function podView(interning: Interning): MessageSchema {
           name: "ownerReferences",
           type: "message",
           repeated: true,
-          schema: {
-            1: { name: "kind", type: "string" },
-            3: { name: "name", type: "string" },
-            4: { name: "uid", type: "string" },
-            5: { name: "apiVersion", type: "string" },
-            6: { name: "controller", type: "bool" },
-          },
+          schema: OWNER_REFERENCE,
           keep: (refs: OwnerReference[]) => {
             const owner = refs.find((ref) => ref.controller);
             return owner === undefined ? undefined : [{

@@ -36,6 +36,7 @@ import { viewProjector } from "../cache/view.ts";
 import type { MessageSchema } from "../kube/protobuf.ts";
 import type { KubeObject, ObjectMeta } from "../kube/types.ts";
 import { Interning } from "./interning.ts";
+import { META_FIELDS, OWNER_REFERENCE } from "./meta_fields.ts";
 import { podView } from "./pods.ts";
 import { type Database, FIELD_MANAGER, GROUP } from "./types.ts";
 
@@ -121,27 +122,10 @@ export interface ChildViews {
 /** The views of pgop's children (their one declaration), sharing through `interning`. */
 export function childViews(interning: Interning): ChildViews {
   const metadata: MessageSchema = {
-    1: { name: "name", type: "string", omitEmpty: true },
-    3: { name: "namespace", type: "string", omitEmpty: true },
-    5: { name: "uid", type: "string", omitEmpty: true },
-    6: { name: "resourceVersion", type: "string", omitEmpty: true },
-    7: { name: "generation", type: "int", omitEmpty: true },
-    9: { name: "deletionTimestamp", type: "time" },
+    ...META_FIELDS,
     11: { name: "labels", type: "map", value: "string" },
     12: { name: "annotations", type: "map", value: "string", keep: keptAnnotations },
-    13: {
-      name: "ownerReferences",
-      type: "message",
-      repeated: true,
-      schema: {
-        1: { name: "kind", type: "string" },
-        3: { name: "name", type: "string" },
-        4: { name: "uid", type: "string" },
-        5: { name: "apiVersion", type: "string" },
-        6: { name: "controller", type: "bool" },
-        7: { name: "blockOwnerDeletion", type: "bool" },
-      },
-    },
+    13: { name: "ownerReferences", type: "message", repeated: true, schema: OWNER_REFERENCE },
     17: {
       name: "managedFields",
       type: "message",
