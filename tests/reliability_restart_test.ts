@@ -43,7 +43,13 @@ import { settledProcess } from "./support/settled.ts";
 import { waitUntil } from "./support/wait.ts";
 
 /** The resource label of each of pgop's four caches. */
-const CACHES = ["databases.database.example.com", "statefulsets.apps", "services", "secrets"];
+const CACHES = [
+  "databases.database.example.com",
+  "statefulsets.apps",
+  "services",
+  "secrets",
+  "pods",
+];
 
 /** Objects pgop created so far (successful creates). */
 function created(scrape: Scrape): number {
