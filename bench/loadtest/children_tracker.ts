@@ -18,6 +18,9 @@ export const CHILDREN_PER_DATABASE = 4;
 
 const CHILD_RESOURCES = [Resources.secrets, Resources.services, Resources.statefulSets] as const;
 
+/** Watches a {@link ChildrenTracker} holds open: one per child resource. */
+export const CHILDREN_TRACKER_WATCHES = CHILD_RESOURCES.length;
+
 /** Options of {@link ChildrenTracker}. */
 export interface ChildrenTrackerOptions {
   /** Clock of the milestones, in ms; default `performance.now()`. */

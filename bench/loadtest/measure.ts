@@ -9,7 +9,7 @@ import { Resources } from "../../lib/kube/resource.ts";
 import type { Database } from "../../lib/database/types.ts";
 import type { KubeClient } from "../../lib/kube/types.ts";
 import { type ApiserverWrites, apiserverWrites, scrapeApiserverMetrics } from "./apiserver.ts";
-import { ChildrenTracker } from "./children_tracker.ts";
+import { CHILDREN_TRACKER_WATCHES, ChildrenTracker } from "./children_tracker.ts";
 import { costBetween, openWatches, sampleControlPlane } from "./control_plane_cost.ts";
 import { hotFunctions } from "./cpu_profile.ts";
 import { describeNotReady } from "./diagnose.ts";
@@ -178,8 +178,8 @@ export async function measureRun(ctx: MeasureContext): Promise<Measured> {
       watches: typeof apiAfter === "string" || ctx.baselineWatches === undefined ? undefined : {
         baseline: ctx.baselineWatches,
         run: apiAfter.watches,
-        // One watch of Databases, three of children: the load tool's own.
-        tool: 4,
+        // The load tool's own: the Ready tracker's watch of Databases and the children's.
+        tool: 1 + CHILDREN_TRACKER_WATCHES,
       },
       stats: { start: start.stats, run: run.stats, steady: steady.stats },
       steadySeconds,
