@@ -47,7 +47,6 @@ export function endpoints(options: EndpointsOptions): Endpoints {
       ...address,
       name: "metrics over HTTPS (token reviewed)",
       metrics: options.metrics,
-      health: { live: () => true, ready: () => true },
       paths: ["/metrics"],
       tls: options.tls,
       authorizer: new KubeMetricsAuthorizer(options.client),

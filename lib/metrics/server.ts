@@ -45,7 +45,8 @@ export interface ServeHttpOptions {
   readonly port?: number;
   /** The metrics; required when `paths` includes `/metrics`. */
   readonly metrics?: MetricsSource;
-  readonly health: HealthChecks;
+  /** The probes; required when `paths` includes `/healthz` or `/readyz`. */
+  readonly health?: HealthChecks;
   /** The paths served; default all three. Others are 404. */
   readonly paths?: readonly EndpointPath[];
   /** HTTPS with this certificate; default plain HTTP. */
@@ -130,8 +131,10 @@ export function createHandler(
           });
         }
         case "/healthz":
+          if (!health) return answer(request, 404, "not found\n");
           return health.live() ? answer(request, 200, "ok\n") : answer(request, 500, "not live\n");
         default: {
+          if (!health) return answer(request, 404, "not found\n");
           const ready = readiness(health.ready());
           if (ready.ok) return answer(request, 200, "ok\n");
           return answer(
