@@ -257,7 +257,9 @@ Deno.test({
   ignore,
   async fn() {
     await withInstances(async (set) => {
-      set.instances[1].env.PGOP_RECLONE_AFTER = "2";
+      // Long enough for its WAL receiver to be refused at least once before it gives up (the
+      // default is 120 s): with 2 s a fast machine gave up while the standby was still starting.
+      set.instances[1].env.PGOP_RECLONE_AFTER = "10";
       const [a, b] = await primaryAndStandby(set);
       await scaleAway(set, a, b);
       // The primary recycles the WAL the standby would need.
