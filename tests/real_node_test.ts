@@ -140,9 +140,14 @@ Deno.test({
           "pg-0",
         ]);
         await cluster.kubectl(["delete", "pod", "pg-0"]);
-        await waitUntil("a new pg-0", async () => {
-          const pod = await getJson<{ metadata: { uid: string } }>(cluster, ["get", "pod", "pg-0"]);
-          return pod.metadata.uid !== before.metadata.uid;
+        // The new pod Ready itself: the Database's status can still say Ready from the old pod.
+        await waitUntil("a new pg-0, Ready", async () => {
+          const pod = await getJson<{
+            metadata: { uid: string };
+            status?: { conditions?: { type: string; status: string }[] };
+          }>(cluster, ["get", "pod", "pg-0"]);
+          return pod.metadata.uid !== before.metadata.uid &&
+            (pod.status?.conditions ?? []).some((c) => c.type === "Ready" && c.status === "True");
         }, { timeoutMs: READY_MS });
         await waitReady(cluster, "pg");
         assert.equal(await sql(cluster, "client-read-1", "pg", "SELECT v FROM kept"), "row 1");
