@@ -150,7 +150,15 @@ Deno.test({
             (pod.status?.conditions ?? []).some((c) => c.type === "Ready" && c.status === "True");
         }, { timeoutMs: READY_MS });
         await waitReady(cluster, "pg");
-        assert.equal(await sql(cluster, "client-read-1", "pg", "SELECT v FROM kept"), "row 1");
+        // The client Service may point at the new pod a moment after it is Ready: read until the
+        // row comes back (a lost row never does, and the wait then fails).
+        let attempt = 0;
+        let read = "";
+        await waitUntil("row 1 read through the Service", async () => {
+          read = await sql(cluster, `client-read-1-${++attempt}`, "pg", "SELECT v FROM kept");
+          return read === "row 1";
+        }, { timeoutMs: READY_MS, intervalMs: 500 });
+        assert.equal(read, "row 1");
       });
 
       await t.step("the row survives a scale to zero and back", async () => {
