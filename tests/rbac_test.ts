@@ -95,19 +95,20 @@ const DOES = [
   ["create", "secrets"],
   ["patch", "secrets"],
   ["list", "pods"],
+  ["patch", "pods"],
+  ["delete", "statefulsets.apps"],
+  ["patch", "databases.database.example.com"],
   ["create", "events"],
   ["patch", "persistentvolumeclaims"],
 ];
 
 /** What pgop never does, in any namespace (`-n` is added). */
 const NEVER = [
-  ["delete", "statefulsets.apps"],
   ["delete", "secrets"],
   ["update", "secrets"],
   ["delete", "databases.database.example.com"],
   ["deletecollection", "services"],
   ["update", "databases.database.example.com"],
-  ["patch", "databases.database.example.com"],
   ["create", "databases.database.example.com"],
   ["update", "databases.database.example.com", "--subresource=status"],
   ["create", "pods"],

@@ -1,14 +1,17 @@
 /**
  * The Database reconciler: for one Database key, reads the cache and makes
- * the Secret, the two Services and the StatefulSet match the spec, then
- * reports status. Desired objects come from pure builders and every child
+ * the two Secrets, the four Services and the StatefulSet match the spec,
+ * labels each pod with its role (`pod_roles.ts`), then reports status. Desired objects come from pure builders and every child
  * carries the hash of the object pgop wrote (see `children.ts`), so "did
  * anything change?" is a comparison against the cache and a reconcile with
  * everything in place makes no request at all.
  *
  * | situation                          | writes                               | outcome                       |
  * | ---------------------------------- | ------------------------------------ | ----------------------------- |
- * | new Database                       | 4 creates (Secret and Services at once, then the StatefulSet), status (Creating) | success |
+ * | new Database                       | 7 creates (Secrets and Services at once, then the StatefulSet), status (Creating) | success |
+ * | a pod without its role label       | 1 merge patch of the pod (conditional on its resourceVersion), status | success |
+ * | a pod changed under a role patch   | status if it changed                 | requeue after 1 s             |
+ * | a StatefulSet made OrderedReady    | 1 delete (orphan), Normal event; created again when gone | success |
  * | everything in place                | none                                 | success                       |
  * | a child of a reconciled one missing | 1 read of the Database, then create | success                      |
  * | the spec changed                   | apply of the changed children (a Secret read first), status | success |
@@ -36,7 +39,15 @@ import { type ChildOutcome, type ChildPlan, ensureChild, VerifiedVersions } from
 import { generatePassword } from "./password.ts";
 import { statefulSetName } from "./names.ts";
 import { childPlans } from "./plans.ts";
+import { instanceStatuses } from "./instances.ts";
+import { planRoles, type RolePlan } from "./pod_roles.ts";
 import { podKeys, podProblem } from "./pods.ts";
+import {
+  applyRoles,
+  databasePods,
+  recreateForParallel,
+  ROLE_RETRY_MS,
+} from "./replication_step.ts";
 import { InvalidSecretError } from "./secret.ts";
 import { computeStatus, formatTime, type Observed, statusChanged } from "./status.ts";
 import { API_VERSION, type Database, FIELD_MANAGER, KIND } from "./types.ts";
@@ -67,6 +78,8 @@ export interface DatabaseReconcilerOptions {
   readonly clock?: Clock;
   /** Source of new passwords (default: 32 random characters from crypto.getRandomValues). */
   readonly generatePassword?: () => string;
+  /** Source of demote ids for a switchover (default: a random UUID). */
+  readonly newDemoteId?: () => string;
 }
 
 /** A child could not be written for a reason that retrying will not fix by itself. */
@@ -92,6 +105,7 @@ export class DatabaseReconciler implements Reconciler {
   readonly #o: DatabaseReconcilerOptions;
   readonly #clock: Clock;
   readonly #newPassword: () => string;
+  readonly #newDemoteId: () => string;
   readonly #volumes: VolumeResizer;
   readonly #verified = new VerifiedVersions();
 
@@ -100,6 +114,7 @@ export class DatabaseReconciler implements Reconciler {
     this.#volumes = new VolumeResizer(options.client, options.events);
     this.#clock = options.clock ?? realClock;
     this.#newPassword = options.generatePassword ?? (() => generatePassword());
+    this.#newDemoteId = options.newDemoteId ?? (() => crypto.randomUUID());
   }
 
   async reconcile(request: ReconcileRequest, signal: AbortSignal): Promise<ReconcileResult | void> {
@@ -121,22 +136,35 @@ export class DatabaseReconciler implements Reconciler {
 
     let statefulSet: StatefulSet | undefined;
     let storage: string | undefined;
+    let roles: RolePlan | undefined;
+    let rolesApplied = true;
     const round: Round = { db, signal };
+    const { client, events } = this.#o;
     try {
       const cached = this.#o.caches.statefulSets.get(
         `${db.metadata?.namespace}/${statefulSetName(db)}`,
       );
-      const plans = childPlans(db, { statefulSet: cached, newPassword: this.#newPassword });
-      // The Secret and the Services at once, then the StatefulSet, whose pods
-      // read the Secret: a new Database takes two round trips, not four.
+      const pods = databasePods(db, this.#o.caches.pods, cached);
+      roles = planRoles(db, pods, { newDemoteId: this.#newDemoteId, now: this.#clock.wallNow() });
+      const plans = childPlans(db, {
+        statefulSet: cached,
+        newPassword: this.#newPassword,
+        primary: roles.primary,
+      });
+      // The Secrets and the Services at once, then the StatefulSet, whose pods
+      // read the Secrets: a new Database takes two round trips, not seven.
       const first = plans.filter((p) => p.resource !== Resources.statefulSets);
       await this.#ensureAll(round, first);
-      const [child] = await this.#ensureAll(
-        round,
-        plans.filter((p) => p.resource === Resources.statefulSets),
-      );
-      statefulSet = child as StatefulSet | undefined;
-      if (statefulSet) storage = await this.#volumes.grow(db, statefulSet, signal);
+      if (!(await recreateForParallel(client, events, db, cached, signal))) {
+        const [child] = await this.#ensureAll(
+          round,
+          plans.filter((p) => p.resource === Resources.statefulSets),
+        );
+        statefulSet = child as StatefulSet | undefined;
+        if (statefulSet) storage = await this.#volumes.grow(db, statefulSet, signal);
+      }
+      // Labels before status: the label is the later word on who is primary.
+      rolesApplied = await applyRoles(client, events, db, roles, signal);
     } catch (error) {
       if (signal.aborted) throw error;
       // Deleted meanwhile; the cache has not caught up yet. Nothing to do.
@@ -168,7 +196,14 @@ export class DatabaseReconciler implements Reconciler {
       }
       throw error;
     }
-    await this.#writeStatus(db, { ...this.#observe(statefulSet), storage }, signal);
+    const pods = databasePods(db, this.#o.caches.pods, statefulSet);
+    await this.#writeStatus(db, {
+      ...this.#observe(statefulSet),
+      storage,
+      primary: roles?.primary,
+      instances: instanceStatuses(pods, roles?.primary),
+    }, signal);
+    if (!rolesApplied) return { requeueAfterMs: ROLE_RETRY_MS };
   }
 
   /** The StatefulSet and, when one of its pods cannot run, why. */
