@@ -42,12 +42,7 @@ import { childPlans } from "./plans.ts";
 import { instanceStatuses } from "./instances.ts";
 import { planRoles, type RolePlan } from "./pod_roles.ts";
 import { podKeys, podProblem } from "./pods.ts";
-import {
-  applyRoles,
-  databasePods,
-  recreateForParallel,
-  ROLE_RETRY_MS,
-} from "./replication_step.ts";
+import { applyRoles, databasePods, recreateForParallel, roleRequeue } from "./replication_step.ts";
 import { InvalidSecretError } from "./secret.ts";
 import { computeStatus, formatTime, type Observed, statusChanged } from "./status.ts";
 import { API_VERSION, type Database, FIELD_MANAGER, KIND } from "./types.ts";
@@ -203,7 +198,7 @@ export class DatabaseReconciler implements Reconciler {
       primary: roles?.primary,
       instances: instanceStatuses(pods, roles?.primary),
     }, signal);
-    if (!rolesApplied) return { requeueAfterMs: ROLE_RETRY_MS };
+    return roleRequeue(db, roles, rolesApplied);
   }
 
   /** The StatefulSet and, when one of its pods cannot run, why. */

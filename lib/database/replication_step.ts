@@ -9,19 +9,44 @@
 import type { StatefulSet } from "kubernetes-types/apps/v1.d.ts";
 import type { Pod } from "kubernetes-types/core/v1.d.ts";
 import type { StoreReader } from "../cache/store.ts";
+import type { ReconcileResult } from "../controller/reconciler.ts";
 import { isConflict, isNotFound } from "../kube/errors.ts";
 import type { EventRecorder } from "../kube/event_recorder.ts";
 import { Resources } from "../kube/resource.ts";
 import type { KubeClient } from "../kube/types.ts";
 import { ownedBy } from "./compare.ts";
 import { podName } from "./names.ts";
-import type { RolePlan } from "./pod_roles.ts";
+import { type RolePlan, SWITCHOVER_ANNOTATION } from "./pod_roles.ts";
 import { applyRolePlan } from "./role_writer.ts";
 import { type Database, LABEL_INSTANCE } from "./types.ts";
 import { MAX_REPLICAS } from "./validation.ts";
 
 /** How soon a Database is looked at again after a pod changed under a role patch. */
 export const ROLE_RETRY_MS = 1_000;
+
+/**
+ * How often a Database is looked at while a switchover is under way: its
+ * steps follow pod events, but its deadlines (a primary that never reports its
+ * final LSN, a target that never promotes) pass without one.
+ */
+export const SWITCHOVER_POLL_MS = 5_000;
+
+/**
+ * When to look at `db` again for its roles' sake: soon when the role patches
+ * met a changed pod (`applied` false), every {@link SWITCHOVER_POLL_MS} while
+ * a switchover request is unfinished (its deadlines pass without a pod
+ * event), else only on events.
+ */
+export function roleRequeue(
+  db: Database,
+  plan: RolePlan | undefined,
+  applied: boolean,
+): ReconcileResult | undefined {
+  if (!applied) return { requeueAfterMs: ROLE_RETRY_MS };
+  const pending = db.metadata?.annotations?.[SWITCHOVER_ANNOTATION] !== undefined &&
+    plan?.switchover === undefined;
+  return pending ? { requeueAfterMs: SWITCHOVER_POLL_MS } : undefined;
+}
 
 /** The pod management policy of a replicated StatefulSet (`replication_pod.ts`). */
 const PARALLEL = "Parallel";

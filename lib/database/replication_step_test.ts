@@ -5,7 +5,14 @@ import { ApiError } from "../kube/errors.ts";
 import type { EventInfo, EventRecorder } from "../kube/event_recorder.ts";
 import type { Resource } from "../kube/resource.ts";
 import type { DeleteOptions, KubeClient, KubeObject } from "../kube/types.ts";
-import { applyRoles, databasePods, recreateForParallel } from "./replication_step.ts";
+import {
+  applyRoles,
+  databasePods,
+  recreateForParallel,
+  ROLE_RETRY_MS,
+  roleRequeue,
+  SWITCHOVER_POLL_MS,
+} from "./replication_step.ts";
 import { API_VERSION, type Database, KIND } from "./types.ts";
 
 const db = {
@@ -95,4 +102,17 @@ Deno.test("databasePods() finds the Database's pods by name in the cache", () =>
   const found = databasePods(db, { get: (key: string) => cache.get(key) }, undefined);
   assert.deepEqual(found.map((p) => p.metadata?.name), ["db-0", "db-2"]);
   assert.deepEqual(databasePods(db, undefined, undefined), []);
+});
+
+Deno.test("roleRequeue(): soon after a stale plan, regularly while a switchover is unfinished", () => {
+  const asked = {
+    ...db,
+    metadata: { ...db.metadata, annotations: { "database.example.com/switchover-to": "db-1" } },
+  };
+  const plan = { primary: "db-0", patches: [] };
+  assert.deepEqual(roleRequeue(db, plan, false), { requeueAfterMs: ROLE_RETRY_MS });
+  assert.equal(roleRequeue(db, plan, true), undefined);
+  assert.deepEqual(roleRequeue(asked, plan, true), { requeueAfterMs: SWITCHOVER_POLL_MS });
+  const done = { ...plan, switchover: { outcome: "done" as const, message: "" } };
+  assert.equal(roleRequeue(asked, done, true), undefined);
 });
