@@ -9,7 +9,7 @@ import { childMetadata, selectorLabels } from "./meta.ts";
 import { headlessServiceName } from "./names.ts";
 import { type Database, POSTGRES_PORT } from "./types.ts";
 
-/** Name of the PostgreSQL port on the container and on both Services. */
+/** Name of the PostgreSQL port on the container and on every Service. */
 export const POSTGRES_PORT_NAME = "postgres";
 
 /** The one port of every Service of a Database; a new array on each call (callers may mutate it). */
