@@ -18,7 +18,8 @@ import { ownedBy } from "./compare.ts";
 import { podName } from "./names.ts";
 import { type RolePlan, SWITCHOVER_ANNOTATION } from "./pod_roles.ts";
 import { applyRolePlan } from "./role_writer.ts";
-import { type Database, LABEL_INSTANCE } from "./types.ts";
+import { ordinalOf } from "./instances.ts";
+import { type Database, DEFAULT_REPLICAS, LABEL_INSTANCE } from "./types.ts";
 import { MAX_REPLICAS } from "./validation.ts";
 
 /** How soon a Database is looked at again after a pod changed under a role patch. */
@@ -34,8 +35,9 @@ export const SWITCHOVER_POLL_MS = 5_000;
 /**
  * When to look at `db` again for its roles' sake: soon when the role patches
  * met a changed pod (`applied` false), every {@link SWITCHOVER_POLL_MS} while
- * a switchover request is unfinished (its deadlines pass without a pod
- * event), else only on events.
+ * a switchover is under way (a user's unfinished request, or pgop's own before
+ * a scale-down below the primary: their deadlines pass without a pod event),
+ * else only on events.
  */
 export function roleRequeue(
   db: Database,
@@ -43,9 +45,11 @@ export function roleRequeue(
   applied: boolean,
 ): ReconcileResult | undefined {
   if (!applied) return { requeueAfterMs: ROLE_RETRY_MS };
-  const pending = db.metadata?.annotations?.[SWITCHOVER_ANNOTATION] !== undefined &&
+  const requested = db.metadata?.annotations?.[SWITCHOVER_ANNOTATION] !== undefined &&
     plan?.switchover === undefined;
-  return pending ? { requeueAfterMs: SWITCHOVER_POLL_MS } : undefined;
+  const replicas = db.spec.replicas ?? DEFAULT_REPLICAS;
+  const scalingBelow = plan !== undefined && replicas > 0 && ordinalOf(plan.primary) >= replicas;
+  return requested || scalingBelow ? { requeueAfterMs: SWITCHOVER_POLL_MS } : undefined;
 }
 
 /** The pod management policy of a replicated StatefulSet (`replication_pod.ts`). */

@@ -115,4 +115,10 @@ Deno.test("roleRequeue(): soon after a stale plan, regularly while a switchover 
   assert.deepEqual(roleRequeue(asked, plan, true), { requeueAfterMs: SWITCHOVER_POLL_MS });
   const done = { ...plan, switchover: { outcome: "done" as const, message: "" } };
   assert.equal(roleRequeue(asked, done, true), undefined);
+  // Scaled below the primary: pgop's own switchover to pod 0 is under way.
+  const one = { ...db, spec: { ...db.spec, replicas: 1 } };
+  assert.deepEqual(roleRequeue(one, { primary: "db-2", patches: [] }, true), {
+    requeueAfterMs: SWITCHOVER_POLL_MS,
+  });
+  assert.equal(roleRequeue({ ...db, spec: { ...db.spec, replicas: 0 } }, plan, true), undefined);
 });
