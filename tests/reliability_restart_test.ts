@@ -245,7 +245,7 @@ Deno.test("reliability: when etcd compacted pgop's resourceVersion away, it reli
       );
 
       await t.step("pgop's cache holds exactly what exists: no stale entry", async () => {
-        const want = { databases: 10, statefulsets: 10, services: 20, secrets: 10 };
+        const want = { databases: 10, statefulsets: 10, services: 40, secrets: 20 };
         let last: Record<string, number | undefined> = {};
         await waitUntil("pgop's cache counts", async () => {
           const scrape = parseExposition(await pgop.metrics());
@@ -286,11 +286,11 @@ Deno.test("reliability: when etcd compacted pgop's resourceVersion away, it reli
             ]);
             return left.trim() === "";
           }, { timeoutMs: 60_000, intervalMs: 250 });
-          assert.equal(await made(), 4, "exactly the 4 children of gap-new");
+          assert.equal(await made(), 7, "exactly the 7 children of gap-new");
           const version = await settledProcess(() => pgop.metrics(), cluster, "default/gap-new");
           assert.equal(
             await made(),
-            4,
+            7,
             `no create until the Database watch delivered ${version} and the queue was idle`,
           );
         },
