@@ -245,7 +245,9 @@ Deno.test("reliability: under 429 throttling pgop, as its least-privilege Servic
             const passwords = new Map(
               secrets.map((s) => [`${s.metadata?.name}`, passwordOf(s) ?? ""]),
             );
-            assert.equal(passwords.size, 2 * names.length);
+            // Two Secrets each, and the replication Secret of "conflict" (only its
+            // credentials Secret is taken by the foreign one).
+            assert.equal(passwords.size, 2 * names.length + 1);
             passwords.set("conflict-app (foreign)", FOREIGN_PASSWORD);
             const logs = pgop.lines.map((l) => l.text).join("\n");
             const debugLines = pgop.grep((l) => l.record?.level === "debug").length;

@@ -21,6 +21,7 @@
  * | storage growth refused by the API server | status (Degraded, StorageResizeFailed), Warning event once | success |
  * | a pod cannot start (ErrImagePull…)  | status (Ready=False and Degraded with the kubelet's reason) if it changed | success |
  * | API error                          | status (Degraded) if it changed      | error (retried with backoff)  |
+ * | queued within a shed request's Retry-After | none                         | requeue when it has passed    |
  *
  * @module
  */
@@ -33,9 +34,14 @@ import type { Reconciler, ReconcileRequest, ReconcileResult } from "../controlle
 import { TerminalError } from "../controller/reconciler.ts";
 import type { EventRecorder } from "../kube/event_recorder.ts";
 import { type Resource, Resources } from "../kube/resource.ts";
-import { isNotFound } from "../kube/errors.ts";
 import type { KubeClient, KubeObject } from "../kube/types.ts";
-import { type ChildOutcome, type ChildPlan, ensureChild, VerifiedVersions } from "./children.ts";
+import {
+  type ChildOutcome,
+  type ChildPlan,
+  databaseExists,
+  ensureChild,
+  VerifiedVersions,
+} from "./children.ts";
 import { generatePassword } from "./password.ts";
 import { statefulSetName } from "./names.ts";
 import { childPlans } from "./plans.ts";
@@ -46,6 +52,7 @@ import { applyRoles, databasePods, recreateForParallel, roleRequeue } from "./re
 import { InvalidSecretError } from "./secret.ts";
 import { computeStatus, formatTime, type Observed, statusChanged } from "./status.ts";
 import { API_VERSION, type Database, FIELD_MANAGER, KIND } from "./types.ts";
+import { RetryAfterHold } from "./retry_after.ts";
 import { problemMessages, validateSpec } from "./validation.ts";
 import { VolumeResizer } from "./volumes.ts";
 
@@ -58,10 +65,7 @@ export interface DatabaseCaches {
   readonly statefulSets: MutationCache<StatefulSet>;
   readonly services: MutationCache<Service>;
   readonly secrets: MutationCache<Secret>;
-  /**
-   * The Databases' pods (projected, see `pods.ts`), for why one does not
-   * start; without it status says only how many replicas are ready.
-   */
+  /** The Databases' pods (projected, `pods.ts`): their roles, and why one does not start. */
   readonly pods?: Pick<StoreReader<Pod>, "get">;
 }
 
@@ -103,6 +107,7 @@ export class DatabaseReconciler implements Reconciler {
   readonly #newDemoteId: () => string;
   readonly #volumes: VolumeResizer;
   readonly #verified = new VerifiedVersions();
+  readonly #held = new RetryAfterHold();
 
   constructor(options: DatabaseReconcilerOptions) {
     this.#o = options;
@@ -113,6 +118,25 @@ export class DatabaseReconciler implements Reconciler {
   }
 
   async reconcile(request: ReconcileRequest, signal: AbortSignal): Promise<ReconcileResult | void> {
+    // Queued again by an event while the server's Retry-After runs: wait it out first.
+    const wait = this.#held.remaining(request.key, this.#clock.now());
+    if (wait !== undefined) return { requeueAfterMs: wait };
+    try {
+      return await this.#reconcile(request, signal);
+    } catch (error) {
+      this.#held.hold(
+        request.key,
+        error instanceof AggregateError ? error.cause : error,
+        this.#clock.now(),
+      );
+      throw error;
+    }
+  }
+
+  async #reconcile(
+    request: ReconcileRequest,
+    signal: AbortSignal,
+  ): Promise<ReconcileResult | void> {
     const db = this.#o.caches.databases.get(request.key);
     // Gone or going: the garbage collector removes the children through their owner references.
     if (!db || db.metadata?.deletionTimestamp) return;
@@ -233,7 +257,7 @@ export class DatabaseReconciler implements Reconciler {
     // asking once per reconcile keeps pgop from re-creating children the
     // collector is deleting. A new Database has nothing to ask about.
     if (cached === undefined && db.status?.observedGeneration !== undefined) {
-      round.live ??= this.#stillExists(db, signal);
+      round.live ??= databaseExists(this.#o.client, db, signal);
       if (!(await round.live)) throw new DatabaseGone();
     }
     const outcome: ChildOutcome = await ensureChild(
@@ -257,24 +281,6 @@ export class DatabaseReconciler implements Reconciler {
       ? services
       : statefulSets;
     return cache as MutationCache<KubeObject>;
-  }
-
-  /** Whether `db` (this uid) still exists and is not being deleted, read from the API server. */
-  async #stillExists(db: Database, signal: AbortSignal): Promise<boolean> {
-    try {
-      const live = await this.#o.client.get<Database>(
-        Resources.databases,
-        db.metadata?.name ?? "",
-        {
-          namespace: db.metadata?.namespace,
-          signal,
-        },
-      );
-      return live.metadata?.uid === db.metadata?.uid && !live.metadata?.deletionTimestamp;
-    } catch (error) {
-      if (isNotFound(error)) return false;
-      throw error;
-    }
   }
 
   /** Writes status through the status subresource, only when it changed. */
