@@ -12,7 +12,7 @@
  *
  * @module
  */
-import { BinaryReader, WireType } from "@bufbuild/protobuf/wire";
+import { BinaryReader } from "@bufbuild/protobuf/wire";
 import {
   FIELD_1_BYTES,
   FIELD_2_BYTES,
