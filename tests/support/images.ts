@@ -56,9 +56,24 @@ export function ensureImages(): Promise<LocalImages> {
   return cached;
 }
 
-async function build(): Promise<LocalImages> {
+/**
+ * pgop's own image, `pgop.local/pgop:<hash of what it is made of>` (see
+ * pgop_image.ts and cluster/images/build.sh), built if needed (seconds; not
+ * root). Not among the images every node imports: a test that runs pgop in
+ * a pod imports it (`cluster.realNodes.importImage`).
+ * @throws {ImageBuildError} when the build fails
+ */
+export async function ensurePgopImage(): Promise<LocalImage> {
+  const image = (await runBuild(["pgop"])).get("pgop");
+  if (!image?.ref.startsWith("pgop.local/pgop:")) {
+    throw new ImageBuildError(`${buildScript} did not report image pgop`);
+  }
+  return image;
+}
+
+async function runBuild(names: readonly string[]): Promise<Map<string, LocalImage>> {
   const out = await new Deno.Command("bash", {
-    args: [buildScript],
+    args: [buildScript, ...names],
     stdout: "piped",
     stderr: "inherit",
   }).output();
@@ -70,6 +85,11 @@ async function build(): Promise<LocalImages> {
     const [name, ref, tar] = line.split(" ");
     if (name && ref && tar) images.set(name, { ref, tar });
   }
+  return images;
+}
+
+async function build(): Promise<LocalImages> {
+  const images = await runBuild([]);
   const get = (name: string, ref: string): LocalImage => {
     const image = images.get(name);
     if (image?.ref !== ref) {
