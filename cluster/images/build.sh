@@ -4,7 +4,7 @@
 # keyed by version and recipe, and prints `NAME REF TAR` for each. Does nothing
 # for an image that is already there.
 #
-#   cluster/images/build.sh [pause] [postgres] [psql] [pgop]   (default: the first three)
+#   cluster/images/build.sh [pause] [postgres] [psql]   (default: all three)
 #   PGOP_IMAGE_CACHE=DIR   cache root (default ${XDG_CACHE_HOME:-$HOME/.cache}/pgop/images)
 #   PGOP_DEBIAN_MIRROR=URL the Debian mirror (default: the one apt uses here, else deb.debian.org)
 #
@@ -12,16 +12,8 @@
 # postgres: Debian bookworm's postgresql-15 on a debootstrap minbase, uid/gid
 #           999, entrypoint.sh honouring the official image's environment.
 # psql:     the same base with postgresql-client-15 only.
-# pgop:     pgop itself, tagged with the hash of everything it is made of: the
-#           pinned Deno runtime (node_modules, from the npm package `deno`)
-#           with the C libraries ldd names, main.ts and lib/ (no tests),
-#           deno.json, deno.lock without the toolchain's own entry, the npm
-#           packages that lockfile pins (copied from the host's Deno cache,
-#           filled by `deno cache --frozen`), uid 65532, and an entrypoint
-#           running `deno run` with the Dockerfile's permissions and V8 flags
-#           (tests/support/pgop_image.ts). No shell, no package manager.
 # postgres and psql share one debootstrap run when both are missing.
-# debootstrap and chroot need root; pgop does not.
+# debootstrap and chroot need root.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 
@@ -42,33 +34,15 @@ mirror() {
 }
 
 hash_of() { cat "$@" | sha256sum | cut -c1-12; }
-repo=$(cd "$here/../.." && pwd)
-deno_bin() { readlink -f "$repo/node_modules/.bin/deno"; }
-# What pgop's image is made of, in a stable order (no tests, no test data).
-pgop_sources() {
-  (cd "$repo" && { echo main.ts deno.json deno.lock tests/support/pgop_image.ts tests/support/pgop_runtime.ts; \
-    find lib -name '*.ts' ! -name '*_test.ts' ! -path '*/testdata/*'; } | tr ' ' '\n' | LC_ALL=C sort)
-}
-pgop_hash() {
-  { (cd "$repo" && pgop_sources | while read -r f; do echo "$f"; cat "$f"; done)
-    cat "$here/build.sh"; "$(deno_bin)" --version; } | sha256sum | cut -c1-12
-}
 dir_of() { # dir_of NAME -> cache dir of that image's current recipe
   case "$1" in
     pause) echo "$root/pause-$PAUSE_VERSION-$(hash_of "$here/build.sh" "$here/pause.c")" ;;
     postgres) echo "$root/postgres-$PG-$(hash_of "$here/build.sh" "$here/entrypoint.sh")" ;;
     psql) echo "$root/psql-$PG-$(hash_of "$here/build.sh")" ;;
-    pgop) echo "$root/pgop-$(pgop_hash)" ;;
-    *) echo "unknown image \"$1\" (pause, postgres, psql, pgop)" >&2; exit 2 ;;
+    *) echo "unknown image \"$1\" (pause, postgres, psql)" >&2; exit 2 ;;
   esac
 }
-ref_of() {
-  case "$1" in
-    pause) echo "$REGISTRY/pause:$PAUSE_VERSION" ;;
-    pgop) echo "$REGISTRY/pgop:$(pgop_hash)" ;;
-    *) echo "$REGISTRY/$1:$PG" ;;
-  esac
-}
+ref_of() { case "$1" in pause) echo "$REGISTRY/pause:$PAUSE_VERSION" ;; *) echo "$REGISTRY/$1:$PG" ;; esac; }
 
 arch() { case "$(uname -m)" in x86_64) echo amd64 ;; aarch64) echo arm64 ;; *) uname -m ;; esac; }
 
@@ -170,47 +144,6 @@ build_psql() { # build_psql ROOTFS OUTDIR
   mv "$1.versions" "$2/versions.txt"
 }
 
-# build_pgop OUTDIR: see the header. Runs main.ts --help in the finished tree
-# as the image's user, offline, before archiving it.
-build_pgop() {
-  local r="$tmp/pgop-root" deno lib
-  deno=$(deno_bin)
-  mkdir -p "$r/usr/local/bin" "$r/app" "$r/deno-dir/npm/registry.npmjs.org" "$r/etc" "$r/tmp"
-  install -m 0755 "$deno" "$r/usr/local/bin/deno"
-  # The runtime's shared libraries at the paths ldd names (and the loader).
-  for lib in $(ldd "$deno" | awk '$2 == "=>" && $3 ~ /^\// {print $3} $1 ~ /^\// {print $1}'); do
-    mkdir -p "$r$(dirname "$lib")" && cp -L "$lib" "$r$lib"
-  done
-  (cd "$repo" && pgop_sources | grep -v '^tests/' | while read -r f; do
-    mkdir -p "$r/app/$(dirname "$f")" && cp "$f" "$r/app/$f"; done)
-  local helper="$repo/tests/support/pgop_image.ts" run=("$deno" run --quiet --frozen --allow-read --allow-write)
-  (cd "$repo" && "${run[@]}" "$helper" prune-lock deno.lock "$r/app/deno.lock")
-  # The host's cache holds every package deno.lock pins once this has run.
-  (cd "$repo" && "$deno" cache --quiet --frozen main.ts)
-  local cache
-  cache=$("$deno" info --json | sed -n 's/.*"npmCache": "\(.*\)".*/\1/p')/registry.npmjs.org
-  (cd "$repo" && "${run[@]}" "$helper" npm-dirs "$r/app/deno.lock") | while read -r d; do
-    mkdir -p "$r/deno-dir/npm/registry.npmjs.org/$d"
-    cp -a "$cache/$d/." "$r/deno-dir/npm/registry.npmjs.org/$d/"
-    cp "$cache/$(dirname "$d")/registry.json" "$r/deno-dir/npm/registry.npmjs.org/$(dirname "$d")/"
-  done
-  printf 'root:x:0:0:root:/root:/sbin/nologin\npgop:x:65532:65532:pgop:/nonexistent:/sbin/nologin\n' >"$r/etc/passwd"
-  printf 'root:x:0:\npgop:x:65532:\n' >"$r/etc/group"
-  printf 'hosts: files dns\n' >"$r/etc/nsswitch.conf"
-  chmod 1777 "$r/tmp"
-  chmod -R a+rX,go-w "$r/app" "$r/deno-dir"
-  local config
-  config=$(cd "$repo" && "${run[@]}" "$helper" config)
-  # Offline: every module of main.ts loads from the tree (then the caches
-  # that run wrote, keyed by this build directory's paths, go).
-  (cd / && env -i DENO_DIR="$r/deno-dir" DENO_NO_UPDATE_CHECK=1 "$deno" run --frozen --cached-only \
-    --no-prompt --config="$r/app/deno.json" --allow-env --allow-sys=hostname "$r/app/main.ts" --help >/dev/null)
-  find "$r/deno-dir" -mindepth 1 -maxdepth 1 ! -name npm -exec rm -rf {} +
-  archive "$r" "$(ref_of pgop)" "$config" "$1/image.tar"
-  (cd "$r/deno-dir/npm/registry.npmjs.org" && find . -mindepth 2 -maxdepth 3 -type d -name '[0-9]*' | sort) >"$1/versions.txt"
-  rm -rf "$r"
-}
-
 wanted=("$@")
 [ ${#wanted[@]} -eq 0 ] && wanted=(pause postgres psql)
 missing=()
@@ -218,10 +151,7 @@ for name in "${wanted[@]}"; do
   [ -f "$(dir_of "$name")/image.tar" ] || missing+=("$name")
 done
 if [ ${#missing[@]} -gt 0 ]; then
-  if [ "$(id -u)" != 0 ] && [ "${missing[*]}" != pgop ]; then
-    echo "building images ${missing[*]} needs root (debootstrap, chroot)" >&2
-    exit 1
-  fi
+  [ "$(id -u)" = 0 ] || { echo "building images ${missing[*]} needs root (debootstrap, chroot)" >&2; exit 1; }
   mkdir -p "$root"
   # One build at a time (tests and the harness may ask at once); a build
   # directory left by a build that was killed is removed under the lock.
@@ -242,7 +172,6 @@ if [ ${#missing[@]} -gt 0 ]; then
     mkdir "$out"
     case "$name" in
       pause) build_pause "$out" ;;
-      pgop) build_pgop "$out" ;;
       postgres | psql)
         if [ -z "$base_built" ]; then build_base "$tmp/base"; base_built=1; fi
         cp -a "$tmp/base" "$tmp/$name-root"

@@ -2,7 +2,7 @@
  * The local pgop image's recipe, beside the Dockerfile's: `deno run` of
  * main.ts from the pinned Deno runtime, with the dependencies deno.lock pins
  * cached under `DENO_DIR`, and exactly the permissions and V8 flags the
- * Dockerfile compiles in (both from pgop_runtime.ts). cluster/images/build.sh
+ * Dockerfile compiles in (both from pgop_runtime.ts). cluster/images/pgop.sh
  * asks this module for the image's config and for the pruned lockfile:
  *
  * ```sh

@@ -33,6 +33,11 @@ export class RealNodeAccess {
     return runPod(this.#kubectl, run);
   }
 
+  /** Imports a docker-archive tar (a local image built after the start) into every real node. */
+  importImage(archive: string): Promise<void> {
+    return this.#started().importImage(archive);
+  }
+
   /** Packets from pods to outside the machine that the egress guard dropped so far. */
   egressGuardDrops(): Promise<number> {
     return egressGuardDrops(this.#started().plan.guardChain);
