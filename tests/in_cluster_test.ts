@@ -112,6 +112,9 @@ Deno.test({
         apiserverArgs: audit.apiserverArgs,
       }, async (cluster) => {
         const node = cluster.realNodes.names[0];
+        const t0 = performance.now();
+        const phase = (what: string) =>
+          console.error(`in-cluster: ${what} at ${((performance.now() - t0) / 1000).toFixed(1)} s`);
         // README: build the image, import it into the node, apply the overlay.
         const image = await ensurePgopImage();
         await cluster.realNodes.importImage(image.tar);
@@ -126,6 +129,7 @@ Deno.test({
         assert.match(log, /"context":"inClusterContext"/);
         assert.match(log, /"server":"https:\/\/kubernetes\.default\.svc:443"/);
 
+        phase("two replicas Ready");
         // Prometheus: a ServiceAccount bound to pgop-metrics-reader scrapes each pod.
         const scraper = await createServiceAccount(cluster, "prometheus", {
           clusterRole: "pgop-metrics-reader",
@@ -139,10 +143,12 @@ Deno.test({
           assert.equal((await scrapeMetrics(pod)).status, 401);
         }
 
+        phase("metrics scraped");
         const first = ["in-a", "in-b"];
         await createDatabases(cluster, first);
         await waitDatabasesReady(cluster, first);
 
+        phase("first Databases Ready");
         // The leader's pod deleted (gracefully, as kubectl does): the other replica leads.
         const leader = await leaderPod(cluster);
         assert.ok(pods.some((p) => p.name === leader), `leader "${leader}"`);
@@ -165,6 +171,7 @@ Deno.test({
         await waitDatabasesReady(cluster, afterHandover);
         await waitTwoReady(cluster, "the Deployment's replacement Ready");
 
+        phase("handed over, replacement Ready");
         // A rolling restart: the PDB holds (at least one Ready), Databases made meanwhile go Ready.
         const restart = cluster.kubectl([
           "rollout",
@@ -179,13 +186,14 @@ Deno.test({
         await created;
         await waitDatabasesReady(cluster, duringRestart);
 
+        phase("rolled out");
         // A drain of the node: one pod may go, the other stays for the PDB; drain gives up.
         const drain = cluster.kubectl([
           "drain",
           node,
           `--pod-selector=${PGOP_SELECTOR}`,
           "--ignore-daemonsets",
-          "--timeout=15s",
+          "--timeout=10s",
         ]).then(() => "", (err: Error) => err.message);
         const fewestDuringDrain = await fewestReadyWhile(cluster, drain);
         assert.match(await drain, /disruption budget/);
@@ -204,6 +212,7 @@ Deno.test({
         await waitDatabasesReady(cluster, duringDrain);
         await waitTwoReady(cluster, "both replicas back after uncordon");
 
+        phase("drained and uncordoned");
         // The kubelet rotates the token file: the leader's next requests carry the new token.
         const current = await leaderPod(cluster);
         const pod = (await pgopPods(cluster)).find((p) => p.name === current);
@@ -234,6 +243,7 @@ Deno.test({
         await createDatabases(cluster, afterRotation);
         await waitDatabasesReady(cluster, afterRotation);
 
+        phase("token rotated");
         // Never two reconcilers at once: every write by a replica came while it held the Lease.
         const writes = replicaWrites(
           (await audit.read()).filter((r) => r.user === SERVICE_ACCOUNT_USER).map((r) => ({
