@@ -10,7 +10,8 @@
  * to the other replica, and no write ever comes from a replica not holding
  * the Lease (the API server's audit log is the witness); a rolling restart
  * and a drain keep the PodDisruptionBudget and lose no work; a rotated
- * token file is read again.
+ * token file is read again; then deploy/namespaced in place of
+ * deploy/cluster-wide reconciles in its namespaces.
  *
  * Needs root, cgroup v1 and the packages of `make setup`; skipped (with the
  * reason) where the machine has none of that.
@@ -46,9 +47,15 @@ if (unavailable) console.error(`in-cluster tests skipped: ${unavailable}`);
 /** First start of a PostgreSQL, or of a pgop pod (seconds here; a minute or two is ample). */
 const READY_MS = 120_000;
 
-async function waitDatabasesReady(cluster: LocalCluster, names: readonly string[]) {
+async function waitDatabasesReady(
+  cluster: LocalCluster,
+  names: readonly string[],
+  namespace = "default",
+) {
   await waitUntil(`Databases ${names.join(", ")} Ready`, async () => {
-    const list = JSON.parse(await cluster.kubectl(["get", "databases", "-o", "json"]));
+    const list = JSON.parse(
+      await cluster.kubectl(["get", "databases", "-n", namespace, "-o", "json"]),
+    );
     const ready = new Set(
       (list.items as Database[]).filter((d) =>
         d.status?.phase === "Ready" && d.status.observedGeneration === d.metadata?.generation
@@ -58,10 +65,17 @@ async function waitDatabasesReady(cluster: LocalCluster, names: readonly string[
   }, { timeoutMs: READY_MS, intervalMs: 250 });
 }
 
-async function createDatabases(cluster: LocalCluster, names: readonly string[]) {
+async function createDatabases(
+  cluster: LocalCluster,
+  names: readonly string[],
+  namespace = "default",
+) {
   await cluster.apply(
     names.map((name) =>
-      databaseManifest(name, { spec: { image: POSTGRES_IMAGE, storage: { size: "1Gi" } } })
+      databaseManifest(name, {
+        namespace,
+        spec: { image: POSTGRES_IMAGE, storage: { size: "1Gi" } },
+      })
     ),
   );
 }
@@ -118,7 +132,8 @@ Deno.test({
         // README: build the image, import it into the node, apply the overlay.
         const image = await ensurePgopImage();
         await cluster.realNodes.importImage(image.tar);
-        await applyOverlay(cluster, join(cluster.dir, "overlay"), "cluster-wide", image.ref);
+        const overlay = join(cluster.dir, "overlay");
+        await applyOverlay(cluster, overlay, "cluster-wide", image.ref);
         await waitTwoReady(cluster, "two pgop replicas Ready");
         const pods = await pgopPods(cluster);
         assert.deepEqual(pods.map((p) => [p.image, p.node, p.restarts]), [
@@ -152,6 +167,9 @@ Deno.test({
         // The leader's pod deleted (gracefully, as kubectl does): the other replica leads.
         const leader = await leaderPod(cluster);
         assert.ok(pods.some((p) => p.name === leader), `leader "${leader}"`);
+        // Its log to the end, for how it stopped (the pod and its log go with it).
+        const leaderLog = cluster.kubectl(["logs", "-f", "-n", PGOP_NAMESPACE, leader])
+          .catch((err: Error) => err.message);
         const started = performance.now();
         const deleted = cluster.kubectl(["delete", "pod", "-n", PGOP_NAMESPACE, leader]);
         let successor = "";
@@ -161,10 +179,24 @@ Deno.test({
         }, { timeoutMs: 60_000, intervalMs: 50 });
         const handoverMs = performance.now() - started;
         await deleted;
+        // From the old leader's SIGTERM (its log) to the new one's acquireTime (the Lease).
+        const shutdown = /"@timestamp":"([^"]+)"[^\n]*"message":"Shutting down"/.exec(
+          await leaderLog,
+        )?.[1];
+        const acquired = await cluster.kubectl([
+          "get",
+          "lease",
+          "pgop-leader",
+          "-n",
+          PGOP_NAMESPACE,
+          "-o",
+          "jsonpath={.spec.acquireTime}",
+        ]);
+        const afterSignal = shutdown ? `${Date.parse(acquired) - Date.parse(shutdown)} ms` : "?";
         console.error(
           `in-cluster: leader pod deleted → ${successor} holds the Lease after ${
             Math.round(handoverMs)
-          } ms`,
+          } ms (${afterSignal} after the old leader's SIGTERM)`,
         );
         const afterHandover = ["in-c"];
         await createDatabases(cluster, afterHandover);
@@ -256,6 +288,16 @@ Deno.test({
         assert.ok(writes.some((w) => w.resource === "statefulsets"), "writes audited");
         assert.deepEqual(writesByNonLeaders(writes), []);
         for (const p of await pgopPods(cluster)) assert.equal(p.restarts, 0, p.name);
+
+        // The namespaced install in place of the cluster-wide one: team-a and team-b only.
+        phase("cluster-wide install checked");
+        await cluster.kubectl(["delete", "-k", overlay, "--wait=true", "--timeout=120s"]);
+        for (const ns of ["team-a", "team-b"]) await cluster.kubectl(["create", "namespace", ns]);
+        await applyOverlay(cluster, join(cluster.dir, "overlay-ns"), "namespaced", image.ref);
+        await waitTwoReady(cluster, "two namespaced replicas Ready");
+        await createDatabases(cluster, ["ns-a"], "team-a");
+        await waitDatabasesReady(cluster, ["ns-a"], "team-a");
+        phase("namespaced install reconciled");
       });
     } finally {
       await audit.remove();
