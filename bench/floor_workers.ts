@@ -74,7 +74,9 @@ const rows = workers.map((w) => {
 const load = machine.loadavg.map((l) => l.toFixed(2)).join(" ");
 const dir = outDir.startsWith(REPO_ROOT) ? outDir.slice(REPO_ROOT.length + 1) : outDir;
 const table = [
-  `Measured ${new Date().toISOString()} (\`deno run -A bench/floor_workers.ts --count ${count} --runs ${runs}\`), ` +
+  `Measured ${
+    new Date().toISOString()
+  } (\`deno run -A bench/floor_workers.ts --count ${count} --runs ${runs}\`), ` +
   `load average at start ${load}; median (min–max) of ${runs} runs per row, each on a fresh control ` +
   `plane; raw reports in \`${dir}\`.`,
   "",
