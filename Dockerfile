@@ -6,7 +6,9 @@
 
 FROM denoland/deno:2.9.6 AS build
 WORKDIR /src
-COPY deno.json deno.lock ./
+# package.json too: deno.lock records it (it pins the Deno toolchain), and
+# without it `--frozen` finds the lockfile out of date and stops.
+COPY deno.json deno.lock package.json ./
 COPY main.ts ./
 COPY lib/ lib/
 COPY crds/ crds/

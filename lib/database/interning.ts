@@ -45,7 +45,6 @@ export class Interning {
   /** Strings that repeat across objects (see `string_pool.ts`). */
   readonly pool = new StringPool();
   readonly #ownerReferences = new WeakInterner<readonly OwnerReference[]>();
-  readonly #ownerLabels = new WeakInterner<Readonly<Record<string, string>>>();
   readonly #conditions = new WeakInterner<Condition>();
   readonly #claimTemplateLists = new Map<string, readonly PersistentVolumeClaim[]>();
 
@@ -67,32 +66,23 @@ export class Interning {
   }
 
   /**
-   * `labels`, shared with the other children of the same owners when they
-   * carry the same. A value equal to the owner's name (the instance label) is
-   * the owner's name string; only other values go to the pool, which the
-   * 10,000 distinct Database names would otherwise fill.
+   * `labels` with their values shared: a value equal to the owner's name
+   * (the instance label) is the owner's name string, other values come from
+   * the pool, which the 10,000 distinct Database names would otherwise fill.
+   * (Sharing the whole map with the owner's other children, through a weak
+   * interner, cost more than it saved: measured in bench/README.md.)
    */
-  ownerLabels(
+  labels(
     owners: readonly OwnerReference[],
     labels: Readonly<Record<string, string>>,
-  ): Readonly<Record<string, string>> {
-    const keys = Object.keys(labels);
-    return this.#ownerLabels.share(
-      ownersKey(owners),
-      (shared) => {
-        const sharedKeys = Object.keys(shared);
-        return sharedKeys.length === keys.length && keys.every((k) => shared[k] === labels[k]);
-      },
-      () => {
-        const ownerName = owners[0].name;
-        const out: Record<string, string> = {};
-        for (const key of keys) {
-          const value = labels[key];
-          out[key] = value === ownerName ? ownerName : this.pool.intern(value);
-        }
-        return Object.freeze(out);
-      },
-    );
+  ): Record<string, string> {
+    const ownerName = owners[0].name;
+    const out: Record<string, string> = {};
+    for (const key in labels) {
+      const value = labels[key];
+      out[key] = value === ownerName ? ownerName : this.pool.intern(value);
+    }
+    return out;
   }
 
   /** `c` as the instance shared by equal conditions of other Databases (frozen). */

@@ -105,7 +105,7 @@ function shareMetadata(m: Record<string, unknown>, interning: Interning): Object
   // Frozen when shared: cached objects are never changed in place.
   meta.ownerReferences = shared as typeof owners;
   if (meta.name === shared[0].name) meta.name = shared[0].name;
-  if (meta.labels !== undefined) meta.labels = interning.ownerLabels(shared, meta.labels);
+  if (meta.labels !== undefined) meta.labels = interning.labels(shared, meta.labels);
   return meta;
 }
 

@@ -12,8 +12,16 @@
  *
  * @module
  */
-import { BinaryReader, WireType } from "@bufbuild/protobuf/wire";
-import { decodeMessage, type MessageSchema, ProtobufError, readMessage } from "./protobuf.ts";
+import { BinaryReader } from "@bufbuild/protobuf/wire";
+import {
+  FIELD_1_BYTES,
+  FIELD_2_BYTES,
+  type MessageSchema,
+  ProtobufError,
+  readMessage,
+  readTag,
+  valueEnd,
+} from "./protobuf.ts";
 import type { KubeObject, WatchEvent } from "./types.ts";
 import { EVENT_TYPES, type WatchBodyDecoder } from "./watch_decoder.ts";
 
@@ -81,45 +89,71 @@ const BOOKMARK: MessageSchema = {
   },
 };
 
-/** The message inside an enveloped object: its type and byte range. */
+/** The message inside an enveloped object: its type and where it is in the reader's bytes. */
 interface Enveloped {
   readonly apiVersion: string;
   readonly kind: string;
-  readonly raw: Uint8Array;
+  readonly start: number;
+  readonly end: number;
 }
 
-/** Opens the `k8s\0` + `runtime.Unknown` envelope. */
-function unwrap(bytes: Uint8Array): Enveloped {
+/**
+ * Opens the `k8s\0` + `runtime.Unknown` envelope in `bytes[start, end)`,
+ * which `reader` reads. Everything is read in place by the one reader: no
+ * copies, no views, no second reader per object.
+ */
+function unwrap(reader: BinaryReader, bytes: Uint8Array, start: number, end: number): Enveloped {
   for (let i = 0; i < MAGIC.length; i++) {
-    if (bytes[i] !== MAGIC[i]) {
+    if (bytes[start + i] !== MAGIC[i] || start + i >= end) {
       throw new ProtobufError("Not a Kubernetes protobuf message (no k8s\\0 prefix)");
     }
   }
-  // runtime.Unknown: typeMeta = 1, raw = 2 (a view, not a copy), read in one
-  // pass; the last occurrence of a field wins, as protobuf merges.
+  // runtime.Unknown: typeMeta = 1, raw = 2, read in one pass; the last
+  // occurrence of a field wins, as protobuf merges.
   let typeMeta: Record<string, unknown> = {};
-  let raw: Uint8Array = new Uint8Array(0);
-  const reader = new BinaryReader(bytes.subarray(MAGIC.length));
+  let rawStart = end;
+  let rawEnd = end;
+  reader.pos = start + MAGIC.length;
   try {
-    while (reader.pos < reader.len) {
-      const [number, wireType] = reader.tag();
-      if (number === 1 && wireType === WireType.LengthDelimited) {
-        typeMeta = readMessage(reader, TYPE_META, reader.uint32() + reader.pos);
-      } else if (number === 2 && wireType === WireType.LengthDelimited) {
-        raw = reader.bytes();
+    while (reader.pos < end) {
+      const tag = readTag(reader);
+      if (tag === FIELD_1_BYTES) {
+        typeMeta = readMessage(reader, TYPE_META, valueEnd(reader, end));
+      } else if (tag === FIELD_2_BYTES) {
+        rawEnd = valueEnd(reader, end);
+        rawStart = reader.pos;
+        reader.pos = rawEnd;
       } else {
-        reader.skip(wireType, number);
+        reader.skip(tag & 7, tag >>> 3);
       }
     }
   } catch (error) {
     if (error instanceof ProtobufError) throw error;
     throw new ProtobufError(`Malformed envelope: ${(error as Error).message}`, { cause: error });
   }
+  if (reader.pos > end) throw new ProtobufError("The envelope runs past its end");
   return {
     apiVersion: (typeMeta.apiVersion as string | undefined) ?? "",
     kind: (typeMeta.kind as string | undefined) ?? "",
-    raw,
+    start: rawStart,
+    end: rawEnd,
   };
+}
+
+/** The enveloped object in `reader`'s bytes `[start, end)`, decoded with `schema` (a `Status` whole). */
+function readObject<T extends KubeObject>(
+  reader: BinaryReader,
+  bytes: Uint8Array,
+  start: number,
+  end: number,
+  schema: MessageSchema,
+): T {
+  const { apiVersion, kind, start: rawStart, end: rawEnd } = unwrap(reader, bytes, start, end);
+  reader.pos = rawStart;
+  const object = readMessage(reader, kind === "Status" ? STATUS : schema, rawEnd);
+  if (apiVersion) object.apiVersion = apiVersion;
+  if (kind) object.kind = kind;
+  return object as T;
 }
 
 /**
@@ -127,11 +161,7 @@ function unwrap(bytes: Uint8Array): Enveloped {
  * envelope's `apiVersion` and `kind`.
  */
 export function decodeObject<T extends KubeObject>(bytes: Uint8Array, schema: MessageSchema): T {
-  const { apiVersion, kind, raw } = unwrap(bytes);
-  const object = decodeMessage(raw, kind === "Status" ? STATUS : schema);
-  if (apiVersion) object.apiVersion = apiVersion;
-  if (kind) object.kind = kind;
-  return object as T;
+  return readObject<T>(new BinaryReader(bytes), bytes, 0, bytes.length, schema);
 }
 
 /** An enveloped list: `metadata` (ListMeta) and `items` decoded with `itemSchema`. */
@@ -139,12 +169,14 @@ export function decodeList<T extends KubeObject>(
   bytes: Uint8Array,
   itemSchema: MessageSchema,
 ): { metadata?: Record<string, unknown>; items?: T[] } {
-  const { kind, raw } = unwrap(bytes);
+  const reader = new BinaryReader(bytes);
+  const { kind, start, end } = unwrap(reader, bytes, 0, bytes.length);
   if (kind === "Status") throw new ProtobufError("Expected a list, got a Status");
-  return decodeMessage(raw, {
+  reader.pos = start;
+  return readMessage(reader, {
     1: { name: "metadata", type: "message", schema: LIST_META },
     2: { name: "items", type: "message", schema: itemSchema, repeated: true },
-  }) as { metadata?: Record<string, unknown>; items?: T[] };
+  }, end) as { metadata?: Record<string, unknown>; items?: T[] };
 }
 
 /**
@@ -156,24 +188,29 @@ export function decodeWatchFrame<T extends KubeObject>(
   schema: MessageSchema,
 ): WatchEvent<T> {
   let type = "";
-  let raw: Uint8Array | undefined;
+  let rawStart = -1;
+  let rawEnd = -1;
   const reader = new BinaryReader(frame);
   try {
     while (reader.pos < reader.len) {
-      const [number, wireType] = reader.tag();
-      if (number === 1 && wireType === WireType.LengthDelimited) {
+      const tag = readTag(reader);
+      if (tag === FIELD_1_BYTES) {
+        // WatchEvent.type = 1
         type = reader.string();
-      } else if (number === 2 && wireType === WireType.LengthDelimited) {
-        // runtime.RawExtension: raw = 1 (the last one wins).
-        const object = new BinaryReader(reader.bytes());
-        raw = new Uint8Array(0);
-        while (object.pos < object.len) {
-          const [n, w] = object.tag();
-          if (n === 1 && w === WireType.LengthDelimited) raw = object.bytes();
-          else object.skip(w, n);
+      } else if (tag === FIELD_2_BYTES) {
+        // WatchEvent.object = 2, a runtime.RawExtension: raw = 1 (the last one wins).
+        const end = valueEnd(reader, reader.len);
+        rawStart = rawEnd = reader.pos;
+        while (reader.pos < end) {
+          const inner = readTag(reader);
+          if (inner === FIELD_1_BYTES) {
+            rawEnd = valueEnd(reader, end);
+            rawStart = reader.pos;
+            reader.pos = rawEnd;
+          } else reader.skip(inner & 7, inner >>> 3);
         }
       } else {
-        reader.skip(wireType, number);
+        reader.skip(tag & 7, tag >>> 3);
       }
     }
   } catch (error) {
@@ -181,9 +218,15 @@ export function decodeWatchFrame<T extends KubeObject>(
     throw new ProtobufError(`Malformed watch frame: ${(error as Error).message}`, { cause: error });
   }
   if (!EVENT_TYPES.has(type)) throw new ProtobufError(`Watch event has unknown type "${type}"`);
-  if (raw === undefined) throw new ProtobufError(`Watch event "${type}" has no object`);
+  if (rawStart < 0) throw new ProtobufError(`Watch event "${type}" has no object`);
   // A bookmark's resourceVersion and annotations are read whatever the schema asks.
-  const object = decodeObject<T>(raw, type === "BOOKMARK" ? BOOKMARK : schema);
+  const object = readObject<T>(
+    reader,
+    frame,
+    rawStart,
+    rawEnd,
+    type === "BOOKMARK" ? BOOKMARK : schema,
+  );
   return { type, object } as WatchEvent<T>;
 }
 

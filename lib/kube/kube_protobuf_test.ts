@@ -139,3 +139,16 @@ Deno.test("decodeWatchFrame() decodes an ERROR event's Status and rejects unknow
     /has no object/,
   );
 });
+
+Deno.test("decodeWatchFrame() keeps an object's fields within its own envelope", () => {
+  // The object's metadata claims 40 bytes; its envelope's raw holds 3: the
+  // reader, shared by the whole frame, must not read the frame's next bytes.
+  const raw = [0x0a, 40, 0x0a];
+  const object = envelope("v1", "ConfigMap", raw);
+  const frame = new Uint8Array([
+    ...stringField(1, "ADDED"),
+    ...messageField(2, bytesField(1, object)),
+    ...stringField(3, "x".repeat(60)),
+  ]);
+  assert.throws(() => decodeWatchFrame(frame, NAME_ONLY), ProtobufError);
+});

@@ -234,6 +234,29 @@ Deno.test("loadKubeconfig() falls back to the in-cluster service account", async
   });
 });
 
+Deno.test("loadKubeconfig() in a pod reads the token again when the kubelet rotates it", async () => {
+  const env = { KUBERNETES_SERVICE_HOST: "10.96.0.1", KUBERNETES_SERVICE_PORT: "443" };
+  await withEnv(env, async (dir) => {
+    // The kubelet's layout: files in a timestamped directory, `..data` pointing at
+    // it, each name a link through `..data`; a rotation swaps `..data` in one rename.
+    const sa = `${dir}/var/run/secrets/kubernetes.io/serviceaccount`;
+    await writeFiles(sa, { "..1/token": "first", "..1/ca.crt": CA, "..1/namespace": "ns" });
+    await Deno.symlink("..1", `${sa}/..data`);
+    for (const f of ["token", "ca.crt", "namespace"]) {
+      await Deno.symlink(`..data/${f}`, `${sa}/${f}`);
+    }
+    const clock = new FakeClock();
+    const c = await loadKubeconfig({ inClusterRoot: dir, clock });
+    assert.equal(await c.authHeader(), "Bearer first");
+    await writeFiles(sa, { "..2/token": "second", "..2/ca.crt": CA, "..2/namespace": "ns" });
+    await Deno.symlink("..2", `${sa}/..data_tmp`);
+    await Deno.rename(`${sa}/..data_tmp`, `${sa}/..data`);
+    await Deno.remove(`${sa}/..1`, { recursive: true });
+    await clock.advance(1_000);
+    assert.equal(await c.authHeader(), "Bearer second");
+  });
+});
+
 Deno.test("loadKubeconfig() says so when there is no configuration at all", async () => {
   await withEnv({}, async (dir) => {
     await rejectsWith(loadKubeconfig({ inClusterRoot: dir }), /No Kubernetes configuration found/);

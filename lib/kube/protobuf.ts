@@ -107,7 +107,9 @@ export function readMessage(
   const out: Record<string, unknown> = {};
   try {
     while (reader.pos < end) {
-      const [number, wireType] = reader.tag();
+      const tag = readTag(reader);
+      const number = tag >>> 3;
+      const wireType: WireType = tag & 7;
       const field = schema[number];
       if (field === undefined) {
         reader.skip(wireType, number);
@@ -116,10 +118,10 @@ export function readMessage(
       if (field.type === "map") {
         expectWire(field.name, wireType, WireType.LengthDelimited);
         const map = (out[field.name] ??= {}) as Record<string, string>;
-        readMapEntry(reader, map, field.value);
+        readMapEntry(reader, map, field.value, end);
         continue;
       }
-      setField(out, field, fieldValue(reader, field, wireType));
+      setField(out, field, fieldValue(reader, field, wireType, end));
     }
   } catch (error) {
     if (error instanceof ProtobufError) throw error;
@@ -141,14 +143,38 @@ export function setField(out: Record<string, unknown>, field: FieldSchema, value
   else out[field.name] = value;
 }
 
-/** The end of the length-delimited value `reader` is at (its length read). */
-function valueEnd(reader: BinaryReader): number {
+/**
+ * The end of the length-delimited value `reader` is at (its length read),
+ * within `limit` (the end of the enclosing message).
+ */
+export function valueEnd(reader: BinaryReader, limit: number): number {
   const end = reader.uint32() + reader.pos;
-  if (end > reader.len) throw new ProtobufError("Length-delimited field runs past its message");
+  if (end > limit) throw new ProtobufError("Length-delimited field runs past its message");
   return end;
 }
 
-function fieldValue(reader: BinaryReader, field: FieldSchema, wireType: WireType): unknown {
+/**
+ * The next field's tag, `number << 3 | wireType`, checked as
+ * `BinaryReader.tag()` checks it; read without the pair that `tag()`
+ * allocates, since the decoder reads a tag per field of every object.
+ */
+export function readTag(reader: BinaryReader): number {
+  const start = reader.pos;
+  const tag = reader.uint32();
+  if (reader.pos - start > 5) throw new ProtobufError("Field tag overflows 32 bits");
+  if (tag >>> 3 === 0 || (tag & 7) > 5) {
+    throw new ProtobufError(`Illegal field tag: field ${tag >>> 3}, wire type ${tag & 7}`);
+  }
+  return tag;
+}
+
+/** The value of `field` at the reader, within its message's `end`. */
+function fieldValue(
+  reader: BinaryReader,
+  field: FieldSchema,
+  wireType: WireType,
+  end: number,
+): unknown {
   switch (field.type) {
     case "int":
       expectWire(field.name, wireType, WireType.Varint);
@@ -166,24 +192,28 @@ function fieldValue(reader: BinaryReader, field: FieldSchema, wireType: WireType
     case "bytes":
       return reader.bytes().slice();
     case "message":
-      return readMessage(reader, field.schema, valueEnd(reader));
+      return readMessage(reader, field.schema, valueEnd(reader, end));
     case "time":
-      return rfc3339(readMessage(reader, TIME, valueEnd(reader)));
+      return rfc3339(readMessage(reader, TIME, valueEnd(reader, end)));
     case "quantity":
-      return quantityText(reader);
+      return quantityText(reader, end);
     case "jsonKeys":
-      return jsonKeysField(reader);
+      return jsonKeysField(reader, end);
   }
 }
 
+/** Tags of fields 1 and 2 when length-delimited (`number << 3 | 2`). */
+export const FIELD_1_BYTES = (1 << 3) | WireType.LengthDelimited;
+export const FIELD_2_BYTES = (2 << 3) | WireType.LengthDelimited;
+
 /** The top-level keys of the JSON object in field 1 of a `FieldsV1` message. */
-function jsonKeysField(reader: BinaryReader): unknown {
-  const end = valueEnd(reader);
+function jsonKeysField(reader: BinaryReader, limit: number): unknown {
+  const end = valueEnd(reader, limit);
   let keys: unknown = {};
   while (reader.pos < end) {
-    const [number, wireType] = reader.tag();
-    if (number !== 1 || wireType !== WireType.LengthDelimited) {
-      reader.skip(wireType, number);
+    const tag = readTag(reader);
+    if (tag !== FIELD_1_BYTES) {
+      reader.skip(tag & 7, tag >>> 3);
       continue;
     }
     const raw = reader.bytes();
@@ -201,17 +231,18 @@ function readMapEntry(
   reader: BinaryReader,
   map: Record<string, string>,
   valueType: "string" | "quantity",
+  limit: number,
 ): void {
-  const end = valueEnd(reader);
+  const end = valueEnd(reader, limit);
   let key = "";
   let value = "";
   while (reader.pos < end) {
-    const [number, wireType] = reader.tag();
-    if ((number !== 1 && number !== 2) || wireType !== WireType.LengthDelimited) {
-      reader.skip(wireType, number);
-    } else if (number === 1) key = reader.string();
+    const tag = readTag(reader);
+    if (tag !== FIELD_1_BYTES && tag !== FIELD_2_BYTES) {
+      reader.skip(tag & 7, tag >>> 3);
+    } else if (tag === FIELD_1_BYTES) key = reader.string();
     else if (valueType === "string") value = reader.string();
-    else value = quantityText(reader);
+    else value = quantityText(reader, end);
   }
   map[key] = value;
 }
@@ -232,8 +263,9 @@ export const TIME: MessageSchema = {
 export const QUANTITY: MessageSchema = { 1: { name: "string", type: "string" } };
 
 /** A `resource.Quantity` message as the string the JSON encoding writes. */
-function quantityText(reader: BinaryReader): string {
-  return (readMessage(reader, QUANTITY, valueEnd(reader)).string as string | undefined) ?? "";
+function quantityText(reader: BinaryReader, limit: number): string {
+  return (readMessage(reader, QUANTITY, valueEnd(reader, limit)).string as string | undefined) ??
+    "";
 }
 
 /** A `meta.v1.Time` as the JSON encoding writes it: whole seconds, UTC. */

@@ -104,6 +104,9 @@ Deno.test("decodeMessage() rejects truncated and malformed input with ProtobufEr
     new Uint8Array([0x2b]), // wire type 3 (groups are not supported)
     new Uint8Array([0x15, 1, 2]), // fixed32 past the end
     new Uint8Array(new Array(11).fill(0xff)), // a varint longer than 10 bytes
+    new Uint8Array([0x02, 0x00]), // field number 0
+    new Uint8Array([0x0e]), // wire type 6
+    new Uint8Array([0x8a, 0x80, 0x80, 0x80, 0x80, 0x01]), // a tag longer than 5 bytes
   ];
   for (const input of malformed) assert.throws(() => decodeMessage(input, schema), ProtobufError);
   assert.throws(() => decodeMessage(bytes(intField(1, 5)), schema), /"v" has wire type 0/);

@@ -32,6 +32,10 @@ export interface AuditedRequest {
   readonly completed: number;
   /** For a write of a Lease logged with its body (level Request): the holder it names. */
   readonly leaseHolder?: string;
+  /** For a pod's service-account token: the pod it is bound to. */
+  readonly pod?: string;
+  /** For a service-account token: its id (`JTI=…`), which changes when the kubelet rotates it. */
+  readonly credential?: string;
 }
 
 /** An audit policy file and the log the API server writes with it. */
@@ -88,6 +92,8 @@ export class AuditLog {
         ...(e.objectRef?.resource === "leases" && e.requestObject !== undefined
           ? { leaseHolder: e.requestObject.spec?.holderIdentity ?? "" }
           : {}),
+        ...extra(e.user?.extra, "pod", "authentication.kubernetes.io/pod-name"),
+        ...extra(e.user?.extra, "credential", "authentication.kubernetes.io/credential-id"),
       }));
   }
 
@@ -95,6 +101,16 @@ export class AuditLog {
   async remove(): Promise<void> {
     await Deno.remove(this.dir, { recursive: true }).catch(() => {});
   }
+}
+
+/** `{ [field]: value }` of a user's extra attribute `key`, or nothing. */
+function extra(
+  values: Record<string, string[]> | undefined,
+  field: "pod" | "credential",
+  key: string,
+): Partial<Record<typeof field, string>> {
+  const value = values?.[key]?.[0];
+  return value === undefined ? {} : { [field]: value };
 }
 
 /**

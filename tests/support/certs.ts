@@ -7,6 +7,7 @@
  * @module
  */
 import { join } from "node:path";
+import { KUBERNETES_SERVICE_IP } from "./component_args.ts";
 
 /** Paths and PEM contents of the generated material. */
 export interface ClusterCerts {
@@ -111,7 +112,10 @@ export async function generateCerts(dir: string): Promise<ClusterCerts> {
       "basicConstraints=critical,CA:FALSE",
       "keyUsage=critical,digitalSignature,keyEncipherment",
       "extendedKeyUsage=serverAuth",
-      "subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc",
+      // Loopback for the host; the `kubernetes` Service's IP and names for
+      // pods (node/apiserver_bridge.ts), as a real cluster's certificate has.
+      `subjectAltName=IP:127.0.0.1,IP:${KUBERNETES_SERVICE_IP},DNS:localhost,DNS:kubernetes,` +
+      "DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local",
     ].join("\n"),
   );
   await issue(

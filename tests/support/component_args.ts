@@ -8,6 +8,11 @@ import type { ClusterCerts } from "./certs.ts";
 
 /** The Services' ClusterIP range. */
 export const SERVICE_CIDR = "10.96.0.0/16";
+/**
+ * The `kubernetes` Service's ClusterIP (the first of {@link SERVICE_CIDR}):
+ * `KUBERNETES_SERVICE_HOST` in every pod, and in the API server's certificate.
+ */
+export const KUBERNETES_SERVICE_IP = "10.96.0.1";
 
 /** Where a cluster keeps its files and how it is reached. */
 export interface Layout {

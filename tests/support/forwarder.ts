@@ -14,9 +14,18 @@ export class Forwarder {
   readonly #listener: Deno.TcpListener;
   readonly #open = new Set<Deno.TcpConn>();
   readonly #done: Promise<void>;
+  readonly #targetHost: string;
 
-  constructor() {
-    this.#listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  /**
+   * Listens on `hostname:port` (default loopback, a free port) and connects
+   * to `targetHost` (default loopback).
+   */
+  constructor(options: { hostname?: string; port?: number; targetHost?: string } = {}) {
+    this.#listener = Deno.listen({
+      hostname: options.hostname ?? "127.0.0.1",
+      port: options.port ?? 0,
+    });
+    this.#targetHost = options.targetHost ?? "127.0.0.1";
     this.port = (this.#listener.addr as Deno.NetAddr).port;
     this.#done = this.#accept();
   }
@@ -36,7 +45,7 @@ export class Forwarder {
     let upstream: Deno.TcpConn | undefined;
     try {
       if (this.target === undefined) return;
-      upstream = await Deno.connect({ hostname: "127.0.0.1", port: this.target });
+      upstream = await Deno.connect({ hostname: this.#targetHost, port: this.target });
       this.#open.add(upstream);
       const up = upstream;
       await Promise.allSettled([

@@ -10,6 +10,7 @@
 import { fileURLToPath } from "node:url";
 
 const buildScript = fileURLToPath(new URL("../../cluster/images/build.sh", import.meta.url));
+const pgopScript = fileURLToPath(new URL("../../cluster/images/pgop.sh", import.meta.url));
 
 /** The sandbox ("pause") image every pod's namespaces hang on: a static program that waits. */
 export const PAUSE_IMAGE = "pgop.local/pause:1";
@@ -56,20 +57,40 @@ export function ensureImages(): Promise<LocalImages> {
   return cached;
 }
 
-async function build(): Promise<LocalImages> {
+/**
+ * pgop's own image, `pgop.local/pgop:<hash of what it is made of>` (see
+ * pgop_image.ts and cluster/images/pgop.sh), built if needed (seconds; not
+ * root). Not among the images every node imports: a test that runs pgop in
+ * a pod imports it (`cluster.realNodes.importImage`).
+ * @throws {ImageBuildError} when the build fails
+ */
+export async function ensurePgopImage(): Promise<LocalImage> {
+  const image = (await runBuild(pgopScript)).get("pgop");
+  if (!image?.ref.startsWith("pgop.local/pgop:")) {
+    throw new ImageBuildError(`${pgopScript} did not report image pgop`);
+  }
+  return image;
+}
+
+async function runBuild(script: string): Promise<Map<string, LocalImage>> {
   const out = await new Deno.Command("bash", {
-    args: [buildScript],
+    args: [script],
     stdout: "piped",
     stderr: "inherit",
   }).output();
   if (!out.success) {
-    throw new ImageBuildError(`Building the images failed (bash ${buildScript}); see above`);
+    throw new ImageBuildError(`Building the images failed (bash ${script}); see above`);
   }
   const images = new Map<string, LocalImage>();
   for (const line of new TextDecoder().decode(out.stdout).trim().split("\n")) {
     const [name, ref, tar] = line.split(" ");
     if (name && ref && tar) images.set(name, { ref, tar });
   }
+  return images;
+}
+
+async function build(): Promise<LocalImages> {
+  const images = await runBuild(buildScript);
   const get = (name: string, ref: string): LocalImage => {
     const image = images.get(name);
     if (image?.ref !== ref) {

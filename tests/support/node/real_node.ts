@@ -71,18 +71,22 @@ export class RealNode {
     for (const archive of this.#deps.images.archives) {
       // Only the sandbox image unpacked now; containerd unpacks the others on
       // first use, so a node's start copies each image once, not twice.
-      const unpack = archive === this.#deps.images.sandboxArchive ? [] : ["--no-unpack"];
-      await run("ctr", [
-        "--address",
-        this.plan.containerdSocket,
-        "--namespace",
-        "k8s.io",
-        "images",
-        "import",
-        ...unpack,
-        archive,
-      ]);
+      await this.importImage(archive, { unpack: archive === this.#deps.images.sandboxArchive });
     }
+  }
+
+  /** Imports a docker-archive tar into the node's containerd (`k8s.io` namespace, as kubelet's). */
+  async importImage(archive: string, options: { unpack?: boolean } = {}): Promise<void> {
+    await run("ctr", [
+      "--address",
+      this.plan.containerdSocket,
+      "--namespace",
+      "k8s.io",
+      "images",
+      "import",
+      ...options.unpack ? [] : ["--no-unpack"],
+      archive,
+    ]);
   }
 
   /** Starts containerd (if not running) and kubelet. Registration is the cluster's to wait for. */

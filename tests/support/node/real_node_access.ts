@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { join } from "node:path";
 import { type PodResult, type PodRun, runPod } from "./client_pod.ts";
 import { egressGuardDrops } from "./iptables.ts";
 import type { RealNodeCluster } from "./real_node_cluster.ts";
@@ -31,6 +32,18 @@ export class RealNodeAccess {
   /** Runs a pod on a real node to its end (see client_pod.ts); returns exit code and log. */
   runPod(run: PodRun): Promise<PodResult> {
     return runPod(this.#kubectl, run);
+  }
+
+  /** The kubelet root directory of real node `name` (pods' volumes are under `pods/<uid>/volumes`). */
+  kubeletRoot(name: string): string {
+    const node = this.#started().plan.nodes.find((n) => n.name === name);
+    if (!node) throw new RangeError(`No real node "${name}" (have ${this.names.join(", ")})`);
+    return join(node.dir, "kubelet");
+  }
+
+  /** Imports a docker-archive tar (a local image built after the start) into every real node. */
+  importImage(archive: string): Promise<void> {
+    return this.#started().importImage(archive);
   }
 
   /** Packets from pods to outside the machine that the egress guard dropped so far. */

@@ -16,6 +16,7 @@ import { type ClusterCerts, issueClientCert } from "../certs.ts";
 import { realNodeApiserverArgs, SERVICE_CIDR } from "../component_args.ts";
 import { ensureImages } from "../images.ts";
 import { waitUntil } from "../wait.ts";
+import { ApiServerBridge } from "./apiserver_bridge.ts";
 import { acquireNodeLock, releaseNodeLock } from "./node_lock.ts";
 import { REAL_NODE_KEY } from "./plan.ts";
 import { LocalVolumeProvisioner, storageClass } from "./provisioner.ts";
@@ -51,6 +52,7 @@ export class RealNodeCluster {
   readonly #builds: Promise<[string, NodeImages]>;
   #nodes: RealNodes | undefined;
   #provisioner: { abort: AbortController; done: Promise<void>; client: RestClient } | undefined;
+  #bridge: ApiServerBridge | undefined;
 
   private constructor(dir: string, count: number, apiserverArgs: string[]) {
     this.#dir = dir;
@@ -122,6 +124,12 @@ export class RealNodeCluster {
     await cluster.kubectl(["apply", "--server-side", "-f", "-"], {
       input: stringify(storageClass()),
     });
+    // Pods reach the API server (in-cluster configuration) through the first bridge.
+    this.#bridge = await ApiServerBridge.start(
+      (args, options) => cluster.kubectl(args, options),
+      nodes.plan.dnsIp,
+      Number(new URL(cluster.server).port),
+    );
     const client = new RestClient(await loadKubeconfig({ path: cluster.kubeconfigPath }), {
       qps: 0,
     });
@@ -138,6 +146,7 @@ export class RealNodeCluster {
   /** Stops the provisioner and the nodes, undoes their host changes, releases the lock. */
   async stop(): Promise<string[]> {
     const problems: string[] = [];
+    await this.#bridge?.close();
     if (this.#provisioner) {
       this.#provisioner.abort.abort();
       await this.#provisioner.done.catch((err) => problems.push(`provisioner: ${err}`));

@@ -113,6 +113,11 @@ export class RealNodes {
     await this.#node(name).start();
   }
 
+  /** Imports a docker-archive tar into every node's containerd (an image built after the start). */
+  async importImage(archive: string): Promise<void> {
+    await Promise.all([...this.#nodes.values()].map((n) => n.importImage(archive)));
+  }
+
   /** Stops everything and undoes every change to the host; resolves with what could not be undone. */
   async stop(): Promise<string[]> {
     const problems = await cleanupRealNodes(this.#record);
