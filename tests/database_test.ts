@@ -35,10 +35,15 @@ Deno.test("Database: children, status, zero writes when idle, stable password, r
         const db: Database = await getJson(cluster, ["get", "database", "test-db-1"]);
         const uid = db.metadata?.uid;
         for (
-          const [kind, name] of [["secret", "test-db-1-app"], ["service", "test-db-1"], [
-            "service",
-            "test-db-1-headless",
-          ], ["statefulset", "test-db-1"]]
+          const [kind, name] of [
+            ["secret", "test-db-1-app"],
+            ["secret", "test-db-1-replication"],
+            ["service", "test-db-1"],
+            ["service", "test-db-1-headless"],
+            ["service", "test-db-1-rw"],
+            ["service", "test-db-1-ro"],
+            ["statefulset", "test-db-1"],
+          ]
         ) {
           const child = await getJson(cluster, ["get", kind, name]);
           const owner = child.metadata.ownerReferences?.[0];
@@ -52,12 +57,20 @@ Deno.test("Database: children, status, zero writes when idle, stable password, r
         const ready = db.status?.conditions?.find((c) => c.type === "Ready");
         assert.equal(ready?.status, "True");
         assert.equal(db.status?.readyReplicas, 1);
+        assert.equal(pod.metadata.labels["database.example.com/role"], "primary");
+        assert.equal(db.status?.primary, "test-db-1-0");
+        assert.deepEqual(db.status?.instances, [{
+          name: "test-db-1-0",
+          role: "primary",
+          ready: true,
+        }]);
       });
 
-      await t.step("at most 6 writes for it: 4 children and 2 status writes", () => {
+      await t.step("at most 12 writes for it: 7 children, 1 role label, 4 status writes", () => {
         const writes = pgop.writes().map((w) => `${w.verb} ${w.resource} ${w.code}`);
-        assert.ok(writes.length <= 6, writes.join("\n"));
-        assert.equal(writes.filter((w) => w.startsWith("create")).length, 4, writes.join("\n"));
+        assert.ok(writes.length <= 12, writes.join("\n"));
+        assert.equal(writes.filter((w) => w.startsWith("create")).length, 7, writes.join("\n"));
+        assert.equal(writes.filter((w) => w.startsWith("patch pods")).length, 1, writes.join("\n"));
       });
 
       const password = async () =>

@@ -154,8 +154,10 @@ Deno.test({
         [PROMOTE_DEADLINE_ANNOTATION]: String(Math.floor(Date.now() / 1000) + 60),
       });
       await b.label("primary");
-      await ready(b, "db-1 to be promoted");
+      // As NAME-rw does: the target, Ready from its last probe as a streaming
+      // standby, is an endpoint as soon as it is labelled, before it promotes.
       set.rw.target = b.port;
+      await ready(b, "db-1 to be promoted");
       const outageMs = performance.now() - outageStart;
 
       // 3. The old primary streams from the new one on its timeline.

@@ -228,7 +228,8 @@ Deno.test("main.ts against the control plane: errors, logs, SIGTERM", async (t) 
       }
       const output = pgop.stderr + pgop.stdout;
       const secrets = await passwords(cluster);
-      assert.equal(secrets.length, names.length);
+      // Two Secrets each: the credentials and the replication role's.
+      assert.equal(secrets.length, 2 * names.length);
       for (const password of secrets) {
         assert.ok(password.length >= 16, "a generated password");
         assert.ok(!output.includes(password), "the password is in no log line");

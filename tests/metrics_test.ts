@@ -207,8 +207,9 @@ Deno.test("metrics server: readiness follows the cache sync, and a scrape shows 
           const objects = (resource: string) => present(after, "pgop_cache_objects", { resource });
           assert.equal(objects("databases.database.example.com"), DATABASES.length);
           assert.equal(objects("statefulsets.apps"), DATABASES.length);
-          assert.equal(objects("secrets"), DATABASES.length);
-          assert.equal(objects("services"), 2 * DATABASES.length);
+          // Credentials and replication Secrets; headless, client, -rw and -ro Services.
+          assert.equal(objects("secrets"), 2 * DATABASES.length);
+          assert.equal(objects("services"), 4 * DATABASES.length);
         },
       });
 

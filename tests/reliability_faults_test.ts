@@ -103,7 +103,7 @@ Deno.test("reliability: pgop SIGKILLed 6 times at random moments under load conv
         );
       });
 
-      await t.step("each has exactly its 4 children, owned by it; nothing orphaned", async () => {
+      await t.step("each has exactly its 7 children, owned by it; nothing orphaned", async () => {
         assert.deepEqual(await childProblems(client), []);
       });
 
@@ -111,7 +111,8 @@ Deno.test("reliability: pgop SIGKILLed 6 times at random moments under load conv
         await stopLedger();
         const { samples, failures } = ledger.counts;
         console.log(`kills: ${samples} password samples (${failures} failed)`);
-        assert.equal(ledger.passwords.size, names.length);
+        // Two Secrets each: the credentials and the replication role's.
+        assert.equal(ledger.passwords.size, 2 * names.length);
         assert.deepEqual(ledger.changes, []);
       });
     } finally {
@@ -244,7 +245,9 @@ Deno.test("reliability: under 429 throttling pgop, as its least-privilege Servic
             const passwords = new Map(
               secrets.map((s) => [`${s.metadata?.name}`, passwordOf(s) ?? ""]),
             );
-            assert.equal(passwords.size, names.length);
+            // Two Secrets each, and the replication Secret of "conflict" (only its
+            // credentials Secret is taken by the foreign one).
+            assert.equal(passwords.size, 2 * names.length + 1);
             passwords.set("conflict-app (foreign)", FOREIGN_PASSWORD);
             const logs = pgop.lines.map((l) => l.text).join("\n");
             const debugLines = pgop.grep((l) => l.record?.level === "debug").length;

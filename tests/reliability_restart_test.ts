@@ -85,14 +85,14 @@ Deno.test("reliability: a kube-apiserver restart while 30 Databases are created 
         async () => {
           counters = cacheCounters(parseExposition(await pgop.metrics.text()));
           await applyDatabases(cluster, names.map((n) => databaseManifest(n)));
-          // Watched in-process, so the kill lands with most of the 120 children still to make.
+          // Watched in-process, so the kill lands with most of the 210 children still to make.
           const created = () => pgop.writes().filter((w) => w.verb === "create" && w.code === 201);
-          await waitUntil("40 children created", () => created().length >= 40, { intervalMs: 1 });
+          await waitUntil("70 children created", () => created().length >= 70, { intervalMs: 1 });
           // SIGKILL: a crash, so requests in flight get no answer (SIGTERM would drain them).
           await cluster.stopComponent("kube-apiserver", "SIGKILL");
           const made = created().length;
-          console.log(`restart: killed after ${made} of 120 children were created`);
-          assert.ok(made < 120, "the restart hit the middle of the work");
+          console.log(`restart: killed after ${made} of 210 children were created`);
+          assert.ok(made < 210, "the restart hit the middle of the work");
           await sleep(3_000);
           await cluster.startComponent("kube-apiserver");
           back = performance.now();
@@ -107,13 +107,14 @@ Deno.test("reliability: a kube-apiserver restart while 30 Databases are created 
         );
       });
 
-      await t.step("each has exactly its 4 children, owned by it; nothing orphaned", async () => {
+      await t.step("each has exactly its 7 children, owned by it; nothing orphaned", async () => {
         assert.deepEqual(await childProblems(client), []);
       });
 
       await t.step("no password changed: each Secret written once, never rewritten", async () => {
         await stopLedger();
-        assert.equal(ledger.passwords.size, names.length);
+        // Two Secrets each: the credentials and the replication role's.
+        assert.equal(ledger.passwords.size, 2 * names.length);
         assert.deepEqual(ledger.changes, []);
         // A password changes only by a write to its Secret: pgop created each
         // at most once (a create whose answer the crash swallowed is retried
@@ -122,7 +123,7 @@ Deno.test("reliability: a kube-apiserver restart while 30 Databases are created 
         const rewrites = secretWrites.filter((w) => w.verb !== "create");
         assert.deepEqual(rewrites, []);
         const created = secretWrites.filter((w) => w.code === 201).length;
-        assert.ok(created <= names.length, `${created} Secrets created`);
+        assert.ok(created <= 2 * names.length, `${created} Secrets created`);
         console.log(
           `restart: Secret writes ${
             JSON.stringify(secretWrites.reduce<Record<number, number>>((acc, w) => {
@@ -244,7 +245,7 @@ Deno.test("reliability: when etcd compacted pgop's resourceVersion away, it reli
       );
 
       await t.step("pgop's cache holds exactly what exists: no stale entry", async () => {
-        const want = { databases: 10, statefulsets: 10, services: 20, secrets: 10 };
+        const want = { databases: 10, statefulsets: 10, services: 40, secrets: 20 };
         let last: Record<string, number | undefined> = {};
         await waitUntil("pgop's cache counts", async () => {
           const scrape = parseExposition(await pgop.metrics());
@@ -285,11 +286,11 @@ Deno.test("reliability: when etcd compacted pgop's resourceVersion away, it reli
             ]);
             return left.trim() === "";
           }, { timeoutMs: 60_000, intervalMs: 250 });
-          assert.equal(await made(), 4, "exactly the 4 children of gap-new");
+          assert.equal(await made(), 7, "exactly the 7 children of gap-new");
           const version = await settledProcess(() => pgop.metrics(), cluster, "default/gap-new");
           assert.equal(
             await made(),
-            4,
+            7,
             `no create until the Database watch delivered ${version} and the queue was idle`,
           );
         },

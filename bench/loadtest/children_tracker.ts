@@ -13,8 +13,11 @@ import type { KubeClient, KubeObject } from "../../lib/kube/types.ts";
 import { LABEL_INSTANCE, LABEL_MANAGED_BY, MANAGER_NAME } from "../../lib/database/types.ts";
 import { type Change, listWatch, type ListWatchCounts } from "./list_watch.ts";
 
-/** Children of one Database: Secret, headless Service, client Service, StatefulSet. */
-export const CHILDREN_PER_DATABASE = 4;
+/**
+ * Children of one Database: the credentials and replication Secrets, the
+ * headless, client, read-write and read-only Services, the StatefulSet.
+ */
+export const CHILDREN_PER_DATABASE = 7;
 
 const CHILD_RESOURCES = [Resources.secrets, Resources.services, Resources.statefulSets] as const;
 

@@ -1,7 +1,7 @@
 /**
  * The floor: the least work that gives every Database what pgop gives it,
  * with no cache diffing, no queue semantics and no client-side rate limit.
- * It watches Databases, creates exactly pgop's four children at once (from
+ * It watches Databases, creates exactly pgop's seven children at once (from
  * pgop's own pure builders, with a fixed password, the same hash annotations
  * and field manager), writes status Creating, and Ready
  * once the StatefulSet (followed with its own watch) is rolled out — so a
@@ -50,9 +50,10 @@ interface State {
 }
 
 /**
- * Does pgop's job for new Databases with the fewest requests: 4 creates and
+ * Does pgop's job for new Databases with the fewest requests: 7 creates and
  * 2 status writes each (1 when the StatefulSet is ready before Creating is
- * written). A Database is worked on by one worker at a time; a failed step is
+ * written). It does not label pods with their roles (pgop's one pod patch
+ * per pod): it follows no pods. A Database is worked on by one worker at a time; a failed step is
  * retried after a second. Databases that existed at start are treated as new
  * (AlreadyExists is taken as done).
  */

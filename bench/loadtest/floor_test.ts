@@ -39,7 +39,7 @@ function fakeClient(scripted: ScriptedClient, writes: string[]): KubeClient {
   };
 }
 
-Deno.test("FloorWriter creates the four children, then writes Creating and Ready once each", async () => {
+Deno.test("FloorWriter creates the seven children, then writes Creating and Ready once each", async () => {
   const scripted = new ScriptedClient()
     .onList({ items: [db], resourceVersion: "1" }, { items: [], resourceVersion: "1" })
     .onWatch({ then: "hang" }, { then: "hang" });
@@ -51,8 +51,11 @@ Deno.test("FloorWriter creates the four children, then writes Creating and Ready
   assert.ok(floor.synced);
   assert.deepEqual(writes, [
     "create secrets a-app",
+    "create secrets a-replication",
     "create services a-headless",
     "create services a",
+    "create services a-rw",
+    "create services a-ro",
     "create statefulsets a",
     "apply databases a Creating",
   ]);
@@ -70,7 +73,7 @@ Deno.test("FloorWriter creates the four children, then writes Creating and Ready
     object: { ...ready, metadata: { ...ready.metadata, resourceVersion: "6" } },
   });
   await flushMicrotasks(50);
-  assert.deepEqual(writes.slice(5), ["apply databases a Ready"]);
+  assert.deepEqual(writes.slice(8), ["apply databases a Ready"]);
   assert.equal(floor.tasks, 2);
   assert.equal(floor.errors, 0);
   assert.equal(floor.queueDepth, 0);

@@ -110,5 +110,5 @@ Deno.test("formatSummary() prints the headline figures and the cross-check", () 
   assert.match(text, /all Ready after +4\.00 s/);
   assert.match(text, /writes per Database +6\.00/);
   assert.match(text, /APPLY databases +4 +0 +4 +0 +\(\/status 4\)/);
-  assert.match(text, /writes per Database <= 6: 6\.00 {2}met/);
+  assert.match(text, /writes per Database <= 12: 6\.00 {2}met/);
 });

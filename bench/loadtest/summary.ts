@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { CHILDREN_PER_DATABASE } from "./children_tracker.ts";
 import { describeMachine } from "./machine.ts";
 import type { LoadtestReport } from "./report.ts";
 import type { Summary } from "./stats.ts";
@@ -43,7 +44,7 @@ export function formatSummary(r: LoadtestReport): string {
       : `${num(t.allReadySeconds, 2)} s  (creation took ${num(t.creationSeconds, 2)} s)`,
   );
   row("throughput", `${num(t.throughput, 2)} Databases/s`);
-  row("time to all 4 children p50/p90/p99/max", spans(t.timeToChildren, 3));
+  row(`time to all ${CHILDREN_PER_DATABASE} children p50/p90/p99/max`, spans(t.timeToChildren, 3));
   row("time to Ready p50/p90/p99/max", spans(t.timeToReady));
   row(
     "time to first reconcile p50/p99",

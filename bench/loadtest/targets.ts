@@ -13,8 +13,12 @@ export interface TargetCheck {
   readonly met: boolean | undefined;
 }
 
-/** The most writes a Database may cost (4 children, status Creating, status Ready). */
-export const MAX_WRITES_PER_DATABASE = 6;
+/**
+ * The most writes a Database may cost: 7 children, its pod's role label, and
+ * up to 4 status writes (Creating; the pod appears, not ready; it is ready;
+ * Ready), which the debounce often merges.
+ */
+export const MAX_WRITES_PER_DATABASE = 12;
 
 /**
  * Writes per Database at most {@link MAX_WRITES_PER_DATABASE}; no write and no

@@ -33,7 +33,7 @@
  * @module
  */
 import { isAlreadyExists, isNotFound } from "../kube/errors.ts";
-import type { Resource } from "../kube/resource.ts";
+import { type Resource, Resources } from "../kube/resource.ts";
 import type { KubeClient, KubeObject } from "../kube/types.ts";
 import { needsApply, ownedBy } from "./compare.ts";
 import { desiredHash, stamp } from "./desired_hash.ts";
@@ -124,6 +124,28 @@ export class VerifiedVersions {
 
 function describe(resource: Resource, obj: KubeObject): string {
   return `${resource.kind} "${obj.metadata?.name}"`;
+}
+
+/**
+ * Whether `db` (this uid) still exists and is not being deleted, read from the
+ * API server: a child missing from the cache of a Database reconciled before
+ * may have been collected with it.
+ */
+export async function databaseExists(
+  client: KubeClient,
+  db: Database,
+  signal: AbortSignal,
+): Promise<boolean> {
+  try {
+    const live = await client.get<Database>(Resources.databases, db.metadata?.name ?? "", {
+      namespace: db.metadata?.namespace,
+      signal,
+    });
+    return live.metadata?.uid === db.metadata?.uid && !live.metadata?.deletionTimestamp;
+  } catch (error) {
+    if (isNotFound(error)) return false;
+    throw error;
+  }
 }
 
 /** The live object, read once; undefined when it does not exist. */

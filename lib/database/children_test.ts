@@ -9,7 +9,7 @@ import { newProjections } from "./projection.ts";
 
 const projectMetadataOnly = newProjections().metadataOnly;
 import { desiredSecret, PASSWORD_MASK, readPassword } from "./secret.ts";
-import { desiredClientService } from "./services.ts";
+import { desiredPrimaryClientService } from "./role_services.ts";
 import type { Database } from "./types.ts";
 import { sampleDatabase } from "../../tests/support/database_fixture.ts";
 
@@ -145,7 +145,7 @@ Deno.test("ensureChild() compares the cached projection by hash, labels and owne
 });
 
 Deno.test("ensureChild() applies a Service from its projection without reading it", async () => {
-  const service = desiredClientService(db);
+  const service = desiredPrimaryClientService(db);
   const plan: ChildPlan = {
     resource: Resources.services,
     template: service,

@@ -5,7 +5,8 @@ import type { KubeObject } from "../kube/types.ts";
 import { jsonEqual, needsApply, ownedBy } from "./compare.ts";
 import { secretName } from "./names.ts";
 import { desiredSecret, readPassword } from "./secret.ts";
-import { desiredClientService, desiredHeadlessService } from "./services.ts";
+import { desiredPrimaryClientService } from "./role_services.ts";
+import { desiredHeadlessService } from "./services.ts";
 import { desiredStatefulSet } from "./statefulset.ts";
 import type { Database } from "./types.ts";
 import fixture from "./testdata/applied_children.json" with { type: "json" };
@@ -26,7 +27,7 @@ Deno.test("needsApply() is false for each child as kube-apiserver returned it af
   const table: Array<[string, KubeObject, KubeObject]> = [
     ["secret", desiredSecret(db, password), applied.secret],
     ["headless service", desiredHeadlessService(db), applied.headlessService],
-    ["client service", desiredClientService(db), applied.clientService],
+    ["client service", desiredPrimaryClientService(db), applied.clientService],
     ["statefulset", desiredStatefulSet(db, { secretName: secretName(db) }), applied.statefulSet],
   ];
   for (const [what, desired, actual] of table) {

@@ -35,6 +35,8 @@ import {
 } from "../queue/rate_limiters.ts";
 import { TokenBucket } from "../queue/token_bucket.ts";
 import type { WorkQueueMetricsProvider } from "../queue/queue_metrics.ts";
+import { instanceChanged } from "./instances.ts";
+import { SWITCHOVER_ANNOTATION } from "./pod_roles.ts";
 import { podProblemChanged } from "./pods.ts";
 import { newProjections } from "./projection.ts";
 import { DatabaseReconciler } from "./reconciler.ts";
@@ -95,7 +97,7 @@ export function databaseCaches(): DatabaseCacheOptions {
     },
     services: metadataOnly as CacheOptions<Service>,
     secrets: metadataOnly as CacheOptions<Secret>,
-    // The StatefulSets' pods (they carry the same label; pgop never writes them).
+    // The StatefulSets' pods (they carry the same label; pgop writes only their role labels and annotations).
     pods: {
       labelSelector: CHILD_SELECTOR,
       indexers: {},
@@ -126,10 +128,15 @@ export function priority(db: Database): "high" | "normal" {
   return db.status?.observedGeneration === db.metadata?.generation ? "normal" : "high";
 }
 
-/** Status-only changes (pgop's own status writes) need no reconcile. */
+/**
+ * Status-only changes (pgop's own status writes) need no reconcile; a spec
+ * change, a deletion, or a switchover request (an annotation) does.
+ */
 export function specOrDeletionChanged(a: Database, b: Database): boolean {
   return a.metadata?.generation !== b.metadata?.generation ||
-    a.metadata?.deletionTimestamp !== b.metadata?.deletionTimestamp;
+    a.metadata?.deletionTimestamp !== b.metadata?.deletionTimestamp ||
+    a.metadata?.annotations?.[SWITCHOVER_ANNOTATION] !==
+      b.metadata?.annotations?.[SWITCHOVER_ANNOTATION];
 }
 
 /** Databases by phase (every phase present, zeros included), for `pgop_databases{phase}`. */
@@ -171,7 +178,8 @@ export interface DatabaseInformers {
 
 /**
  * Sets up the Database controller on `mgr`: For(Database).Owns(StatefulSet,
- * Service, Secret).Watches(Pod, by its instance label). Returns its caches.
+ * Service, Secret).Watches(Pod, by its instance label; pgop labels each pod
+ * with its role). Returns its caches.
  */
 export function databaseController(
   mgr: Manager,
@@ -206,12 +214,12 @@ export function databaseController(
     .owns(statefulSets)
     .owns(services)
     .owns(secrets)
-    // A pod queues its Database only when what status says of it changes, not on every kubelet update.
-    .watches(
-      pods,
-      byLabel(LABEL_INSTANCE),
-      (a, b) => podProblemChanged(a as Pod | undefined, b as Pod | undefined),
-    )
+    // A pod queues its Database only when what status or the roles read of it
+    // changes, not on every kubelet update.
+    .watches(pods, byLabel(LABEL_INSTANCE), (a, b) => {
+      const [before, after] = [a as Pod | undefined, b as Pod | undefined];
+      return podProblemChanged(before, after) || instanceChanged(before, after);
+    })
     .withOptions({
       workers: config.workers,
       rateLimiter: databaseRateLimiter(config),

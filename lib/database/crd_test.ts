@@ -18,6 +18,7 @@ import {
 } from "./validation.ts";
 import { MAX_MESSAGE_LENGTH } from "./status.ts";
 import { Resources } from "../kube/resource.ts";
+import { ROLES } from "./roles.ts";
 
 /** The parts of a JSON schema these tests read. */
 interface Schema {
@@ -91,6 +92,7 @@ Deno.test("CRD has the status subresource, selectable environment and printer co
       ["Phase", ".status.phase"],
       ["Ready", ".status.readyReplicas"],
       ["Replicas", ".spec.replicas"],
+      ["Primary", ".status.primary"],
       ["Environment", ".spec.environment"],
       ["Age", ".metadata.creationTimestamp"],
     ],
@@ -105,8 +107,13 @@ Deno.test("CRD spec properties and required fields match DatabaseSpec", () => {
     username: "admin",
     storage: { size: "10Gi" },
     environment: "production",
+    replication: { synchronous: 0 },
   };
   assert.deepEqual(Object.keys(spec.properties ?? {}).sort(), Object.keys(sample).sort());
+  assert.deepEqual(
+    Object.keys(prop(spec, "replication").properties ?? {}),
+    Object.keys(sample.replication),
+  );
   assert.deepEqual(
     Object.keys(prop(spec, "storage").properties ?? {}),
     Object.keys(sample.storage),
@@ -122,6 +129,8 @@ Deno.test("CRD status properties match DatabaseStatus and Condition", () => {
     readyReplicas: 1,
     replicas: 1,
     observedGeneration: 1,
+    primary: "test-db-1-0",
+    instances: [{ name: "test-db-1-0", role: "primary", ready: true }],
     conditions: [],
   };
   const condition: Required<Condition> = {
@@ -134,6 +143,9 @@ Deno.test("CRD status properties match DatabaseStatus and Condition", () => {
   };
   assert.deepEqual(Object.keys(status.properties ?? {}).sort(), Object.keys(sample).sort());
   assert.deepEqual(prop(status, "phase").enum, [...PHASES]);
+  const instance = prop(status, "instances").items ?? {};
+  assert.deepEqual(Object.keys(instance.properties ?? {}), Object.keys(sample.instances[0]));
+  assert.deepEqual(prop(instance, "role").enum, [...ROLES]);
   const conditions = prop(status, "conditions");
   assert.equal(conditions["x-kubernetes-list-type"], "map");
   assert.deepEqual(conditions["x-kubernetes-list-map-keys"], ["type"]);

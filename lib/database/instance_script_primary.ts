@@ -82,11 +82,14 @@ setup_primary() {
 }
 
 # Slots of the other pods exist and those of removed pods go; synchronous
-# standby names follow the annotations. Runs when the annotations change.
+# standby names follow the annotations. Runs when the annotations change, and
+# again while a removed pod's slot is left: a standby that still streams as
+# its pod is being removed keeps its slot active until it has stopped.
 primary_upkeep() {
   n=$(meta_number ${replicasAnnotation})
   k=$(meta_number ${synchronousAnnotation})
   [ "$upkept" != "$n/$k" ] || return 0
+  left=0
   if [ "$n" -gt 0 ]; then
     prefix=pgop_$(printf '%s' "$sts" | tr -- '-' '_')_
     sql -c "select pg_create_physical_replication_slot(s, true)
@@ -96,6 +99,8 @@ primary_upkeep() {
         where not active and slot_name ~ '^$prefix[0-9]+\$'
         and (substring(slot_name from '([0-9]+)\$')::int >= $n or slot_name = '$slot')" \
       >/dev/null || return 0
+    left=$(sql -c "select count(*) from pg_replication_slots where slot_name ~ '^$prefix[0-9]+\$'
+        and substring(slot_name from '([0-9]+)\$')::int >= $n") || return 0
   fi
   names=
   i=0
@@ -117,7 +122,7 @@ primary_upkeep() {
     sql -c 'select pg_reload_conf()' >/dev/null
     log "synchronous_standby_names = '$want'"
   fi
-  upkept=$n/$k
+  [ "$left" != 0 ] || upkept=$n/$k
 }
 `;
 }

@@ -23,6 +23,14 @@ primary_reachable() {
   pg_isready -q -h "$PGOP_PRIMARY_HOST" -p "$PGOP_PRIMARY_PORT"
 }
 
+# NAME-rw answers from a primary: out of recovery. A switchover's target is an
+# endpoint from its relabel (Ready from its last probe as a standby) until its
+# next probe, possibly before it has promoted; a clone or a pg_rewind from it
+# then would start from a standby whose timeline is not yet the new one.
+primary_promoted() {
+  [ "$(primary_sql -c 'select pg_is_in_recovery()' 2>/dev/null)" = f ]
+}
+
 # This pod's slot on the primary, so the primary keeps the WAL it has not streamed yet.
 ensure_own_slot() {
   primary_sql -c "select pg_create_physical_replication_slot('$slot', true)
@@ -58,12 +66,12 @@ user=$PGOP_REPLICATION_USER dbname=postgres" || return 1
 
 prepare_standby() {
   if [ -f "$PGDATA.reclone" ]; then
-    primary_reachable || return 1
+    primary_promoted || return 1
     log "removing the standby's data to clone it again"
     rm -rf "$PGDATA" && rm -f "$PGDATA.reclone" || return 1
   fi
   if [ -s "$PGDATA/PG_VERSION" ] && [ -f "$PGDATA/standby.signal" ]; then return 0; fi
-  if ! primary_reachable; then return 1; fi
+  if ! primary_promoted; then return 1; fi
   if [ -s "$PGDATA/PG_VERSION" ]; then convert_to_standby; else clone; fi
 }
 `;

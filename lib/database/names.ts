@@ -9,6 +9,9 @@
  * | Secret (credentials)          | `<name>-app`          |
  * | pod `i`                       | `<name>-<i>`          |
  * | volume claim of pod `i`       | `data-<name>-<i>`     |
+ * | read-write Service (primary)  | `<name>-rw`           |
+ * | read-only Service (standbys)  | `<name>-ro`           |
+ * | Secret (replication role)     | `<name>-replication`  |
  *
  * Why Database names are at most {@link MAX_DATABASE_NAME_LENGTH} characters:
  * the StatefulSet controller labels every pod with
@@ -72,6 +75,27 @@ export function headlessServiceName(db: Named): string {
 /** Name of the Secret holding the credentials and connection strings. @throws {RangeError} without a name */
 export function secretName(db: Named): string {
   return `${nameOf(db)}-app`;
+}
+
+/**
+ * Name of the Service that selects the primary only: writes, and the source
+ * standbys stream from. @throws {RangeError} without a name
+ */
+export function readWriteServiceName(db: Named): string {
+  return `${nameOf(db)}-rw`;
+}
+
+/** Name of the Service that selects the streaming standbys. @throws {RangeError} without a name */
+export function readOnlyServiceName(db: Named): string {
+  return `${nameOf(db)}-ro`;
+}
+
+/**
+ * Name of the Secret holding the replication role's password (a Secret name
+ * may be longer than a Service's). @throws {RangeError} without a name
+ */
+export function replicationSecretName(db: Named): string {
+  return `${nameOf(db)}-replication`;
 }
 
 /**

@@ -1,7 +1,8 @@
 /**
  * The children of a Database as {@link ChildPlan}s, in the order they are
- * made: the Secret (the pods read it), the headless and client Services, the
- * StatefulSet. Pure; the reconciler and the load test's floor writer both
+ * made: the credentials and replication Secrets (the pods read them), the
+ * headless, client, read-write and read-only Services, the StatefulSet
+ * (pods run by the instance script, see `docs/replication.md`). Pure; the reconciler and the load test's floor writer both
  * use them, so both write the same objects with the same hashes.
  *
  * @module
@@ -11,9 +12,17 @@ import type { Secret } from "kubernetes-types/core/v1.d.ts";
 import { Resources } from "../kube/resource.ts";
 import type { KubeObject } from "../kube/types.ts";
 import type { ChildPlan } from "./children.ts";
-import { secretName } from "./names.ts";
+import { podName, secretName } from "./names.ts";
+import { replicasToRun } from "./instances.ts";
+import { withReplication } from "./replication_pod.ts";
+import { replicationSecretPlan, withReadOnlyKeys } from "./replication_secret.ts";
+import {
+  desiredPrimaryClientService,
+  desiredReadOnlyService,
+  desiredReadWriteService,
+} from "./role_services.ts";
 import { desiredSecret, PASSWORD_MASK, readPassword } from "./secret.ts";
-import { desiredClientService, desiredHeadlessService } from "./services.ts";
+import { desiredHeadlessService } from "./services.ts";
 import { desiredStatefulSet } from "./statefulset.ts";
 import type { Database } from "./types.ts";
 
@@ -21,33 +30,53 @@ import type { Database } from "./types.ts";
 export interface ChildPlanOptions {
   /** The StatefulSet as cached (its claim template's size is immutable and kept). */
   readonly statefulSet?: StatefulSet;
-  /** A new password, asked for only when no Secret exists. */
+  /** A new password, asked for only when a Secret (credentials or replication) does not exist. */
   readonly newPassword: () => string;
+  /**
+   * The pod that is primary (`planRoles()`); the StatefulSet keeps enough pods
+   * for it. Default: `status.primary`, else pod 0.
+   */
+  readonly primary?: string;
 }
 
 /**
- * The plans of `db`'s four children.
+ * The plans of `db`'s seven children.
  * @throws {RangeError} when the Database lacks name, namespace or uid, or its storage size is invalid
  */
 export function childPlans(db: Database, options: ChildPlanOptions): ChildPlan[] {
-  const headless = desiredHeadlessService(db);
-  const client = desiredClientService(db);
-  const statefulSet = (existing: KubeObject | undefined) =>
-    desiredStatefulSet(db, {
-      secretName: secretName(db),
-      existing: existing as StatefulSet | undefined,
-    });
+  const primary = options.primary ?? db.status?.primary ?? podName(db, 0);
+  const statefulSet = (existing: KubeObject | undefined) => {
+    const sts = withReplication(
+      desiredStatefulSet(db, {
+        secretName: secretName(db),
+        existing: existing as StatefulSet | undefined,
+      }),
+      db,
+    );
+    return { ...sts, spec: { ...sts.spec, replicas: replicasToRun(db, primary) } } as StatefulSet;
+  };
+  const credentials = (password: string) =>
+    withReadOnlyKeys(desiredSecret(db, password), db, password);
+  const service = (template: KubeObject): ChildPlan => ({
+    resource: Resources.services,
+    template,
+    build: () => template,
+    readsLive: false,
+  });
   return [
     {
       resource: Resources.secrets,
-      template: desiredSecret(db, PASSWORD_MASK),
+      template: credentials(PASSWORD_MASK),
       // The existing Secret is the live one: its password always wins.
       build: (existing) =>
-        desiredSecret(db, readPassword(existing as Secret | undefined) ?? options.newPassword()),
+        credentials(readPassword(existing as Secret | undefined) ?? options.newPassword()),
       readsLive: true,
     },
-    { resource: Resources.services, template: headless, build: () => headless, readsLive: false },
-    { resource: Resources.services, template: client, build: () => client, readsLive: false },
+    replicationSecretPlan(db, options.newPassword),
+    service(desiredHeadlessService(db)),
+    service(desiredPrimaryClientService(db)),
+    service(desiredReadWriteService(db)),
+    service(desiredReadOnlyService(db)),
     {
       resource: Resources.statefulSets,
       template: statefulSet(options.statefulSet),

@@ -17,6 +17,16 @@ import type { OwnerReference } from "kubernetes-types/meta/v1.d.ts";
 import type { MessageSchema } from "../kube/protobuf.ts";
 import type { Interning } from "./interning.ts";
 import { META_FIELDS, OWNER_REFERENCE } from "./meta_fields.ts";
+import {
+  DEMOTE_DEADLINE_ANNOTATION,
+  DEMOTE_ID_ANNOTATION,
+  HANDOVER_FROM_ANNOTATION,
+  PROMOTE_AFTER_LSN_ANNOTATION,
+  PROMOTE_DEADLINE_ANNOTATION,
+  REPLICAS_ANNOTATION,
+  ROLE_LABEL,
+  SYNCHRONOUS_ANNOTATION,
+} from "./roles.ts";
 import { LABEL_INSTANCE } from "./types.ts";
 
 /**
@@ -59,12 +69,14 @@ const WAITING_OR_TERMINATED: MessageSchema = {
 
 /**
  * A pod as cached (by the field numbers of `k8s.io/api` `generated.proto`):
- * name, namespace, resourceVersion, deletionTimestamp, the instance label, the
- * controller owner reference; of its status the phase, reason and message,
- * the PodScheduled condition only when it is False, and per container its
- * name, readiness and state (reason and message when waiting or terminated).
- * Everything {@link podProblem} reads, a few hundred bytes per pod; the spec
- * is skipped unread.
+ * name, namespace, resourceVersion, deletionTimestamp, the instance and role
+ * labels, the annotations of `roles.ts`, the controller owner reference; of
+ * its status the phase, reason and message, the PodScheduled condition only
+ * when it is False, the Ready condition's status, and per container its name,
+ * readiness, state (reason and message when waiting or terminated) and the
+ * last termination's message. Everything {@link podProblem}, `planRoles()`
+ * and `instanceStatuses()` read, a few hundred bytes per pod; the spec is
+ * skipped unread.
  */
 export function podView(interning: Interning): MessageSchema {
   const { pool } = interning;
@@ -81,10 +93,13 @@ export function podView(interning: Interning): MessageSchema {
           name: "labels",
           type: "map",
           value: "string",
-          keep: (labels: Record<string, string>) => {
-            const instance = labels[LABEL_INSTANCE];
-            return instance === undefined ? undefined : { [LABEL_INSTANCE]: instance };
-          },
+          keep: (labels: Record<string, string>) => pick(labels, KEPT_LABELS),
+        },
+        12: {
+          name: "annotations",
+          type: "map",
+          value: "string",
+          keep: (annotations: Record<string, string>) => pick(annotations, POD_ANNOTATIONS),
         },
         13: {
           name: "ownerReferences",
@@ -121,10 +136,15 @@ export function podView(interning: Interning): MessageSchema {
             5: { name: "reason", type: "string", omitEmpty: true },
             6: { name: "message", type: "string", omitEmpty: true },
           },
-          // Only a pod the scheduler could not place says anything here.
+          // Only a pod the scheduler could not place says anything here, and
+          // whether the pod is Ready (it serves its role: `instances.ts`).
           keep: (conditions: PodCondition[]) => {
-            const kept = conditions.filter((c) =>
+            const kept = conditions.flatMap((c) =>
               c.type === "PodScheduled" && c.status === "False"
+                ? [c]
+                : c.type === "Ready"
+                ? [{ type: c.type, status: c.status }]
+                : []
             );
             return kept.length === 0 ? undefined : kept;
           },
@@ -138,12 +158,37 @@ export function podView(interning: Interning): MessageSchema {
           schema: {
             1: { name: "name", type: "string" },
             2: { name: "state", type: "message", schema: WAITING_OR_TERMINATED },
+            // A demoted primary's final LSN is in the message of its last exit.
+            3: { name: "lastState", type: "message", schema: { 3: WAITING_OR_TERMINATED[3] } },
             4: { name: "ready", type: "bool" },
           },
         },
       },
     },
   };
+}
+
+/** The labels a pod view keeps: which Database, and which role. */
+const KEPT_LABELS = [LABEL_INSTANCE, ROLE_LABEL];
+
+/** The annotations pgop writes on pods (`roles.ts`); no others are kept. */
+const POD_ANNOTATIONS = [
+  REPLICAS_ANNOTATION,
+  SYNCHRONOUS_ANNOTATION,
+  DEMOTE_ID_ANNOTATION,
+  DEMOTE_DEADLINE_ANNOTATION,
+  PROMOTE_AFTER_LSN_ANNOTATION,
+  PROMOTE_DEADLINE_ANNOTATION,
+  HANDOVER_FROM_ANNOTATION,
+];
+
+/** The entries of `map` under `keys`; undefined when there are none. */
+function pick(map: Record<string, string>, keys: readonly string[]) {
+  let kept: Record<string, string> | undefined;
+  for (const key of keys) {
+    if (map[key] !== undefined) (kept ??= {})[key] = map[key];
+  }
+  return kept;
 }
 
 /**

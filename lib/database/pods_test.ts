@@ -138,22 +138,34 @@ Deno.test("podProblem() needs the StatefulSet's uid to trust a pod", () => {
   assert.equal(podProblem(noUid, [pod("db-0", waiting("ErrImagePull"))]), undefined);
 });
 
-Deno.test("the pod view keeps only what podProblem() and the cache need", () => {
-  const whole = pod("db-0", {
+Deno.test("the pod view keeps only what podProblem(), the roles and the cache need", () => {
+  const base = pod("db-0", {
     phase: "Pending",
     hostIP: "127.0.0.1",
     conditions: [
       { type: "Ready", status: "False", reason: "ContainersNotReady" },
       { type: "PodScheduled", status: "True" },
     ],
-    containerStatuses: [container({ waiting: { reason: "ErrImagePull", message: "nope" } }, 3)],
+    containerStatuses: [{
+      ...container({ waiting: { reason: "ErrImagePull", message: "nope" } }, 3),
+      lastState: { terminated: { exitCode: 0, message: "pgop demoted: id=a lsn=0/1 timeline=1" } },
+    }],
   });
+  const whole: Pod = {
+    ...base,
+    metadata: {
+      ...base.metadata,
+      labels: { ...base.metadata?.labels, "database.example.com/role": "replica" },
+      annotations: { note: "x", "database.example.com/demote-id": "a" },
+    },
+  };
   assert.deepEqual(projectPod(whole), {
     metadata: {
       name: "db-0",
       namespace: "ns",
       resourceVersion: "7",
-      labels: { "app.kubernetes.io/instance": "db" },
+      labels: { "app.kubernetes.io/instance": "db", "database.example.com/role": "replica" },
+      annotations: { "database.example.com/demote-id": "a" },
       ownerReferences: [{
         apiVersion: "apps/v1",
         kind: "StatefulSet",
@@ -164,10 +176,14 @@ Deno.test("the pod view keeps only what podProblem() and the cache need", () => 
     },
     status: {
       phase: "Pending",
+      conditions: [{ type: "Ready", status: "False" }],
       containerStatuses: [{
         name: "postgres",
         ready: false,
         state: { waiting: { reason: "ErrImagePull", message: "nope" } },
+        lastState: {
+          terminated: { exitCode: 0, message: "pgop demoted: id=a lsn=0/1 timeline=1" },
+        },
       }],
     },
   });

@@ -113,7 +113,10 @@ function shareMetadata(m: Record<string, unknown>, interning: Interning): Object
 export interface ChildViews {
   /** A Secret or a Service: metadata only (field 1 of both). */
   readonly metadataOnly: MessageSchema;
-  /** A StatefulSet: metadata, `spec.replicas`, the claim templates' sizes, the replica counts. */
+  /**
+   * A StatefulSet: metadata, `spec.replicas` and `podManagementPolicy`, the
+   * claim templates' sizes, the replica counts.
+   */
   readonly statefulSet: MessageSchema;
   /** A pod of a Database's StatefulSet: what status says when it cannot start (`pods.ts`). */
   readonly pod: MessageSchema;
@@ -175,6 +178,13 @@ export function childViews(interning: Interning): ChildViews {
       type: "message",
       schema: {
         1: { name: "replicas", type: "int" },
+        // Immutable: an OrderedReady StatefulSet is made again as Parallel (`docs/replication.md`).
+        6: {
+          name: "podManagementPolicy",
+          type: "string",
+          omitEmpty: true,
+          keep: (policy: string) => interning.pool.intern(policy),
+        },
         4: {
           name: "volumeClaimTemplates",
           type: "message",

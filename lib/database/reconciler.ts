@@ -1,14 +1,17 @@
 /**
  * The Database reconciler: for one Database key, reads the cache and makes
- * the Secret, the two Services and the StatefulSet match the spec, then
- * reports status. Desired objects come from pure builders and every child
+ * the two Secrets, the four Services and the StatefulSet match the spec,
+ * labels each pod with its role (`pod_roles.ts`), then reports status. Desired objects come from pure builders and every child
  * carries the hash of the object pgop wrote (see `children.ts`), so "did
  * anything change?" is a comparison against the cache and a reconcile with
  * everything in place makes no request at all.
  *
  * | situation                          | writes                               | outcome                       |
  * | ---------------------------------- | ------------------------------------ | ----------------------------- |
- * | new Database                       | 4 creates (Secret and Services at once, then the StatefulSet), status (Creating) | success |
+ * | new Database                       | 7 creates (Secrets and Services at once, then the StatefulSet), status (Creating) | success |
+ * | a pod without its role label       | 1 merge patch of the pod (conditional on its resourceVersion), status | success |
+ * | a pod changed under a role patch   | status if it changed                 | requeue after 1 s             |
+ * | a StatefulSet made OrderedReady    | 1 delete (orphan), Normal event; created again when gone | success |
  * | everything in place                | none                                 | success                       |
  * | a child of a reconciled one missing | 1 read of the Database, then create | success                      |
  * | the spec changed                   | apply of the changed children (a Secret read first), status | success |
@@ -18,6 +21,7 @@
  * | storage growth refused by the API server | status (Degraded, StorageResizeFailed), Warning event once | success |
  * | a pod cannot start (ErrImagePull…)  | status (Ready=False and Degraded with the kubelet's reason) if it changed | success |
  * | API error                          | status (Degraded) if it changed      | error (retried with backoff)  |
+ * | queued within a shed request's Retry-After | none                         | requeue when it has passed    |
  *
  * @module
  */
@@ -30,16 +34,25 @@ import type { Reconciler, ReconcileRequest, ReconcileResult } from "../controlle
 import { TerminalError } from "../controller/reconciler.ts";
 import type { EventRecorder } from "../kube/event_recorder.ts";
 import { type Resource, Resources } from "../kube/resource.ts";
-import { isNotFound } from "../kube/errors.ts";
 import type { KubeClient, KubeObject } from "../kube/types.ts";
-import { type ChildOutcome, type ChildPlan, ensureChild, VerifiedVersions } from "./children.ts";
+import {
+  type ChildOutcome,
+  type ChildPlan,
+  databaseExists,
+  ensureChild,
+  VerifiedVersions,
+} from "./children.ts";
 import { generatePassword } from "./password.ts";
 import { statefulSetName } from "./names.ts";
 import { childPlans } from "./plans.ts";
+import { instanceStatuses } from "./instances.ts";
+import { planRoles, type RolePlan } from "./pod_roles.ts";
 import { podKeys, podProblem } from "./pods.ts";
+import { applyRoles, databasePods, recreateForParallel, roleRequeue } from "./replication_step.ts";
 import { InvalidSecretError } from "./secret.ts";
 import { computeStatus, formatTime, type Observed, statusChanged } from "./status.ts";
 import { API_VERSION, type Database, FIELD_MANAGER, KIND } from "./types.ts";
+import { RetryAfterHold } from "./retry_after.ts";
 import { problemMessages, validateSpec } from "./validation.ts";
 import { VolumeResizer } from "./volumes.ts";
 
@@ -52,10 +65,7 @@ export interface DatabaseCaches {
   readonly statefulSets: MutationCache<StatefulSet>;
   readonly services: MutationCache<Service>;
   readonly secrets: MutationCache<Secret>;
-  /**
-   * The Databases' pods (projected, see `pods.ts`), for why one does not
-   * start; without it status says only how many replicas are ready.
-   */
+  /** The Databases' pods (projected, `pods.ts`): their roles, and why one does not start. */
   readonly pods?: Pick<StoreReader<Pod>, "get">;
 }
 
@@ -67,6 +77,8 @@ export interface DatabaseReconcilerOptions {
   readonly clock?: Clock;
   /** Source of new passwords (default: 32 random characters from crypto.getRandomValues). */
   readonly generatePassword?: () => string;
+  /** Source of demote ids for a switchover (default: a random UUID). */
+  readonly newDemoteId?: () => string;
 }
 
 /** A child could not be written for a reason that retrying will not fix by itself. */
@@ -92,17 +104,39 @@ export class DatabaseReconciler implements Reconciler {
   readonly #o: DatabaseReconcilerOptions;
   readonly #clock: Clock;
   readonly #newPassword: () => string;
+  readonly #newDemoteId: () => string;
   readonly #volumes: VolumeResizer;
   readonly #verified = new VerifiedVersions();
+  readonly #held = new RetryAfterHold();
 
   constructor(options: DatabaseReconcilerOptions) {
     this.#o = options;
     this.#volumes = new VolumeResizer(options.client, options.events);
     this.#clock = options.clock ?? realClock;
     this.#newPassword = options.generatePassword ?? (() => generatePassword());
+    this.#newDemoteId = options.newDemoteId ?? (() => crypto.randomUUID());
   }
 
   async reconcile(request: ReconcileRequest, signal: AbortSignal): Promise<ReconcileResult | void> {
+    // Queued again by an event while the server's Retry-After runs: wait it out first.
+    const wait = this.#held.remaining(request.key, this.#clock.now());
+    if (wait !== undefined) return { requeueAfterMs: wait };
+    try {
+      return await this.#reconcile(request, signal);
+    } catch (error) {
+      this.#held.hold(
+        request.key,
+        error instanceof AggregateError ? error.cause : error,
+        this.#clock.now(),
+      );
+      throw error;
+    }
+  }
+
+  async #reconcile(
+    request: ReconcileRequest,
+    signal: AbortSignal,
+  ): Promise<ReconcileResult | void> {
     const db = this.#o.caches.databases.get(request.key);
     // Gone or going: the garbage collector removes the children through their owner references.
     if (!db || db.metadata?.deletionTimestamp) return;
@@ -121,22 +155,35 @@ export class DatabaseReconciler implements Reconciler {
 
     let statefulSet: StatefulSet | undefined;
     let storage: string | undefined;
+    let roles: RolePlan | undefined;
+    let rolesApplied = true;
     const round: Round = { db, signal };
+    const { client, events } = this.#o;
     try {
       const cached = this.#o.caches.statefulSets.get(
         `${db.metadata?.namespace}/${statefulSetName(db)}`,
       );
-      const plans = childPlans(db, { statefulSet: cached, newPassword: this.#newPassword });
-      // The Secret and the Services at once, then the StatefulSet, whose pods
-      // read the Secret: a new Database takes two round trips, not four.
+      const pods = databasePods(db, this.#o.caches.pods, cached);
+      roles = planRoles(db, pods, { newDemoteId: this.#newDemoteId, now: this.#clock.wallNow() });
+      const plans = childPlans(db, {
+        statefulSet: cached,
+        newPassword: this.#newPassword,
+        primary: roles.primary,
+      });
+      // The Secrets and the Services at once, then the StatefulSet, whose pods
+      // read the Secrets: a new Database takes two round trips, not seven.
       const first = plans.filter((p) => p.resource !== Resources.statefulSets);
       await this.#ensureAll(round, first);
-      const [child] = await this.#ensureAll(
-        round,
-        plans.filter((p) => p.resource === Resources.statefulSets),
-      );
-      statefulSet = child as StatefulSet | undefined;
-      if (statefulSet) storage = await this.#volumes.grow(db, statefulSet, signal);
+      if (!(await recreateForParallel(client, events, db, cached, signal))) {
+        const [child] = await this.#ensureAll(
+          round,
+          plans.filter((p) => p.resource === Resources.statefulSets),
+        );
+        statefulSet = child as StatefulSet | undefined;
+        if (statefulSet) storage = await this.#volumes.grow(db, statefulSet, signal);
+      }
+      // Labels before status: the label is the later word on who is primary.
+      rolesApplied = await applyRoles(client, events, db, roles, signal);
     } catch (error) {
       if (signal.aborted) throw error;
       // Deleted meanwhile; the cache has not caught up yet. Nothing to do.
@@ -168,7 +215,14 @@ export class DatabaseReconciler implements Reconciler {
       }
       throw error;
     }
-    await this.#writeStatus(db, { ...this.#observe(statefulSet), storage }, signal);
+    const pods = databasePods(db, this.#o.caches.pods, statefulSet);
+    await this.#writeStatus(db, {
+      ...this.#observe(statefulSet),
+      storage,
+      primary: roles?.primary,
+      instances: instanceStatuses(pods, roles?.primary),
+    }, signal);
+    return roleRequeue(db, roles, rolesApplied);
   }
 
   /** The StatefulSet and, when one of its pods cannot run, why. */
@@ -203,7 +257,7 @@ export class DatabaseReconciler implements Reconciler {
     // asking once per reconcile keeps pgop from re-creating children the
     // collector is deleting. A new Database has nothing to ask about.
     if (cached === undefined && db.status?.observedGeneration !== undefined) {
-      round.live ??= this.#stillExists(db, signal);
+      round.live ??= databaseExists(this.#o.client, db, signal);
       if (!(await round.live)) throw new DatabaseGone();
     }
     const outcome: ChildOutcome = await ensureChild(
@@ -227,24 +281,6 @@ export class DatabaseReconciler implements Reconciler {
       ? services
       : statefulSets;
     return cache as MutationCache<KubeObject>;
-  }
-
-  /** Whether `db` (this uid) still exists and is not being deleted, read from the API server. */
-  async #stillExists(db: Database, signal: AbortSignal): Promise<boolean> {
-    try {
-      const live = await this.#o.client.get<Database>(
-        Resources.databases,
-        db.metadata?.name ?? "",
-        {
-          namespace: db.metadata?.namespace,
-          signal,
-        },
-      );
-      return live.metadata?.uid === db.metadata?.uid && !live.metadata?.deletionTimestamp;
-    } catch (error) {
-      if (isNotFound(error)) return false;
-      throw error;
-    }
   }
 
   /** Writes status through the status subresource, only when it changed. */

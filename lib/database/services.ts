@@ -1,25 +1,26 @@
 /**
- * The two Services of a Database: desired state, pure.
+ * The headless Service of a Database (the StatefulSet's pod DNS): desired
+ * state, pure. The Services clients use follow the roles (`role_services.ts`).
  *
  * @module
  */
-import type { Service } from "kubernetes-types/core/v1.d.ts";
+import type { Service, ServicePort } from "kubernetes-types/core/v1.d.ts";
 import { childMetadata, selectorLabels } from "./meta.ts";
-import { clientServiceName, headlessServiceName, podName } from "./names.ts";
+import { headlessServiceName } from "./names.ts";
 import { type Database, POSTGRES_PORT } from "./types.ts";
 
-/** Name of the PostgreSQL port on the container and on both Services. */
+/** Name of the PostgreSQL port on the container and on every Service. */
 export const POSTGRES_PORT_NAME = "postgres";
 
-/** Label the StatefulSet controller puts on each pod, holding the pod's name. */
-export const POD_NAME_LABEL = "statefulset.kubernetes.io/pod-name";
-
-const ports = [{
-  name: POSTGRES_PORT_NAME,
-  port: POSTGRES_PORT,
-  targetPort: POSTGRES_PORT_NAME,
-  protocol: "TCP",
-}];
+/** The one port of every Service of a Database; a new array on each call (callers may mutate it). */
+export function servicePorts(): ServicePort[] {
+  return [{
+    name: POSTGRES_PORT_NAME,
+    port: POSTGRES_PORT,
+    targetPort: POSTGRES_PORT_NAME,
+    protocol: "TCP",
+  }];
+}
 
 /**
  * The server-side-apply body of the headless Service `<name>-headless`, the
@@ -39,31 +40,7 @@ export function desiredHeadlessService(db: Database): Service {
       clusterIP: "None",
       publishNotReadyAddresses: true,
       selector: selectorLabels(db),
-      ports: ports.map((p) => ({ ...p })),
-    },
-  };
-}
-
-/**
- * The server-side-apply body of the client Service `<name>` (type ClusterIP,
- * port 5432 named "postgres") that applications connect to at
- * `<name>.<namespace>.svc`.
- *
- * It selects pod `<name>-0` only: pgop runs plain PostgreSQL without
- * replication, so the replicas are independent servers, and spreading clients
- * over them would split their data. Only ready pods receive traffic.
- *
- * @throws {RangeError} when the Database lacks name, namespace or uid
- */
-export function desiredClientService(db: Database): Service {
-  return {
-    apiVersion: "v1",
-    kind: "Service",
-    metadata: childMetadata(db, clientServiceName(db)),
-    spec: {
-      type: "ClusterIP",
-      selector: { ...selectorLabels(db), [POD_NAME_LABEL]: podName(db, 0) },
-      ports: ports.map((p) => ({ ...p })),
+      ports: servicePorts(),
     },
   };
 }

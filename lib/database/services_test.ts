@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { desiredClientService, desiredHeadlessService } from "./services.ts";
+import { desiredHeadlessService } from "./services.ts";
 import type { Database } from "./types.ts";
 
 const db: Database = {
@@ -42,32 +42,13 @@ Deno.test("desiredHeadlessService() is the exact apply body", () => {
   });
 });
 
-Deno.test("desiredClientService() is the exact apply body, selecting pod 0", () => {
-  assert.deepEqual(desiredClientService(db), {
-    apiVersion: "v1",
-    kind: "Service",
-    metadata: { name: "test-db-1", namespace: "prod", labels, ownerReferences },
-    spec: {
-      type: "ClusterIP",
-      selector: {
-        "app.kubernetes.io/name": "postgresql",
-        "app.kubernetes.io/instance": "test-db-1",
-        "statefulset.kubernetes.io/pod-name": "test-db-1-0",
-      },
-      ports,
-    },
-  });
-});
-
 Deno.test("desired Services do not share mutable parts", () => {
-  const a = desiredClientService(db);
+  const a = desiredHeadlessService(db);
   a.spec?.ports?.push({ port: 1 });
-  assert.equal(desiredClientService(db).spec?.ports?.length, 1);
   assert.equal(desiredHeadlessService(db).spec?.ports?.length, 1);
 });
 
 Deno.test("desired Services reject a Database without identity", () => {
   const bad: Database = { ...db, metadata: { name: "test-db-1" } };
   assert.throws(() => desiredHeadlessService(bad), RangeError);
-  assert.throws(() => desiredClientService(bad), RangeError);
 });

@@ -16,6 +16,7 @@ import {
   type DatabasePhase,
   type DatabaseStatus,
   DEFAULT_REPLICAS,
+  type InstanceStatus,
 } from "./types.ts";
 
 /** The reasons pgop puts on conditions. */
@@ -55,6 +56,10 @@ export interface Observed {
   readonly podProblem?: PodProblem;
   /** Why a volume could not grow (refused, not retried until the size changes); sets Degraded only. */
   readonly storage?: string;
+  /** The pod pgop made the primary (`planRoles()`), for `status.primary`. */
+  readonly primary?: string;
+  /** Each pod's role and readiness (`instanceStatuses()`), for `status.instances`. */
+  readonly instances?: readonly InstanceStatus[];
 }
 
 const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
@@ -80,6 +85,8 @@ export function formatTime(ms: number): string {
  *   While Creating, a pod that cannot run (`observed.podProblem`) turns Ready
  *   and Degraded into that pod's reason (the kubelet's or the scheduler's,
  *   e.g. ErrImagePull) and message; Progressing stays ReplicasNotReady.
+ * - primary and instances: as observed (`planRoles()`, `instanceStatuses()`);
+ *   without an observation (a failed round) the current ones are kept.
  * - observedGeneration: `db.metadata.generation`.
  * - conditions `Ready`, `Progressing`, `Degraded`, in that order, each with the
  *   generation; `lastTransitionTime` is kept from the current status while a
@@ -149,6 +156,8 @@ export function computeStatus(db: Database, observed: Observed, now: string): Da
     degraded = ["True", REASONS.storageResizeFailed, observed.storage];
   }
 
+  const primary = observed.primary ?? db.status?.primary;
+  const instances = observed.instances ?? db.status?.instances;
   const previous = db.status?.conditions ?? [];
   const condition = (
     type: ConditionType,
@@ -172,6 +181,8 @@ export function computeStatus(db: Database, observed: Observed, now: string): Da
     readyReplicas,
     ...(replicas === undefined ? {} : { replicas }),
     ...(generation === undefined ? {} : { observedGeneration: generation }),
+    ...(primary === undefined ? {} : { primary }),
+    ...(instances === undefined ? {} : { instances }),
     conditions: [
       condition("Ready", ready),
       condition("Progressing", progressing),

@@ -285,3 +285,17 @@ Deno.test("computeStatus() names the pod and keeps the kubelet's message", () =>
   }, T0);
   assert.equal(noMessage.conditions?.[0].message, 'Pod "test-db-1-0": ErrImagePull');
 });
+
+Deno.test("computeStatus() reports the primary and the instances, keeping them when unobserved", () => {
+  const db = sample(2);
+  const instances = [
+    { name: "db-0", role: "primary" as const, ready: true },
+    { name: "db-1", role: "replica" as const, ready: false },
+  ];
+  const status = computeStatus(db, { primary: "db-0", instances }, T0);
+  assert.equal(status.primary, "db-0");
+  assert.deepEqual(status.instances, instances);
+  const kept = computeStatus({ ...db, status }, { error: "boom" }, T1);
+  assert.equal(kept.primary, "db-0");
+  assert.deepEqual(kept.instances, instances);
+});

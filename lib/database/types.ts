@@ -92,6 +92,15 @@ export interface StorageSpec {
   readonly size: string | number;
 }
 
+/** How the standbys replicate. */
+export interface ReplicationSpec {
+  /**
+   * How many standbys must confirm each commit (`ANY k`), less than
+   * `replicas`; 0 (the default) is asynchronous.
+   */
+  readonly synchronous?: number;
+}
+
 /** What the user asks for. */
 export interface DatabaseSpec {
   /** Container image of PostgreSQL, e.g. "postgres:14". */
@@ -105,6 +114,17 @@ export interface DatabaseSpec {
   readonly storage: StorageSpec;
   /** Free-form lowercase DNS label ("production"); selectable with `--field-selector`. */
   readonly environment?: string;
+  readonly replication?: ReplicationSpec;
+}
+
+/** One pod of a Database as the status reports it. */
+export interface InstanceStatus {
+  /** The pod's name. */
+  readonly name: string;
+  /** Its role label, when pgop has set one. */
+  readonly role?: "primary" | "replica";
+  /** Whether it serves its role (a replica: streaming from the primary). */
+  readonly ready?: boolean;
 }
 
 /** What pgop observed, written to the status subresource. */
@@ -116,6 +136,10 @@ export interface DatabaseStatus {
   readonly replicas?: number;
   /** The `metadata.generation` this status was computed for. */
   readonly observedGeneration?: number;
+  /** The pod pgop has made the primary. */
+  readonly primary?: string;
+  /** Each pod's role and readiness, in ordinal order. */
+  readonly instances?: readonly InstanceStatus[];
   readonly conditions?: readonly Condition[];
 }
 

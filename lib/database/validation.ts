@@ -12,11 +12,15 @@
  */
 import { DNS_1035_LABEL, MAX_DATABASE_NAME_LENGTH } from "./names.ts";
 import { parseQuantity } from "./quantity.ts";
+import { DEFAULT_REPLICAS } from "./types.ts";
 
 /** Bounds of `spec.replicas`. */
 export const MIN_REPLICAS = 0;
 /** Bounds of `spec.replicas`. */
 export const MAX_REPLICAS = 10;
+
+/** Largest `spec.replication.synchronous`: every standby of the largest Database. */
+export const MAX_SYNCHRONOUS = MAX_REPLICAS - 1;
 
 /** Longest `spec.image`. */
 export const IMAGE_MAX_LENGTH = 512;
@@ -50,6 +54,8 @@ export const RESERVED_USERNAMES: readonly string[] = [
   "current_user",
   "current_role",
   "session_user",
+  // The role standbys replicate as (lib/database/roles.ts: REPLICATION_USER).
+  "pgop_replication",
 ];
 /** Prefix PostgreSQL reserves for system roles ("role names cannot begin with pg_"). */
 export const RESERVED_USERNAME_PREFIX = "pg_";
@@ -146,6 +152,22 @@ export function validateSpec(db: Validatable): ValidationResult {
       "spec.replicas",
       `Replicas must be an integer from ${MIN_REPLICAS} to ${MAX_REPLICAS}, got ${quote(replicas)}`,
     );
+  }
+
+  const replication = spec.replication;
+  if (replication !== undefined) {
+    const k = isObject(replication) ? replication.synchronous : replication;
+    const wanted = typeof replicas === "number" ? replicas : DEFAULT_REPLICAS;
+    if (!isObject(replication) || (k !== undefined && !Number.isInteger(k))) {
+      add("spec.replication.synchronous", `Synchronous must be an integer, got ${quote(k)}`);
+    } else if (typeof k === "number" && (k < 0 || k > MAX_SYNCHRONOUS)) {
+      add("spec.replication.synchronous", `Synchronous must be 0 to ${MAX_SYNCHRONOUS}, got ${k}`);
+    } else if (typeof k === "number" && k > 0 && k >= wanted) {
+      add(
+        "spec.replication.synchronous",
+        `Synchronous (${k}) must be less than replicas (${wanted}): no commit could return`,
+      );
+    }
   }
 
   const dbName = spec.databaseName;

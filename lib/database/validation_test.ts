@@ -42,6 +42,10 @@ Deno.test("validateSpec() accepts valid Databases", () => {
     db({ environment: "pre-prod-2" }),
     db({}, "a".repeat(52)),
     db({}, "a-1"),
+    db({ replicas: 3, replication: { synchronous: 2 } }),
+    db({ replicas: 1, replication: { synchronous: 0 } }),
+    db({ replicas: 0, replication: {} }),
+    db({ replicas: undefined, replication: { synchronous: 0 } }),
   ];
   for (const item of table) {
     assert.deepEqual(validateSpec(item), { valid: true, problems: [] }, JSON.stringify(item));
@@ -112,6 +116,14 @@ Deno.test("validateSpec() reports each rule's violation at its field", () => {
     [db({ environment: "prod_1" }), "spec.environment"],
     [db({ environment: "e".repeat(64) }), "spec.environment"],
     [db({ environment: 1 }), "spec.environment"],
+    [db({ username: "pgop_replication" }), "spec.username"],
+    [db({ replicas: 3, replication: { synchronous: 3 } }), "spec.replication.synchronous"],
+    [db({ replicas: undefined, replication: { synchronous: 1 } }), "spec.replication.synchronous"],
+    [db({ replicas: 10, replication: { synchronous: 10 } }), "spec.replication.synchronous"],
+    [db({ replicas: 3, replication: { synchronous: -1 } }), "spec.replication.synchronous"],
+    [db({ replicas: 3, replication: { synchronous: 1.5 } }), "spec.replication.synchronous"],
+    [db({ replicas: 3, replication: { synchronous: "1" } }), "spec.replication.synchronous"],
+    [db({ replicas: 3, replication: 1 }), "spec.replication.synchronous"],
   ];
   for (const [item, field] of table) {
     const result = validateSpec(item);

@@ -13,6 +13,9 @@ import type { StatefulSet } from "kubernetes-types/apps/v1.d.ts";
 import {
   clientServiceName,
   headlessServiceName,
+  readOnlyServiceName,
+  readWriteServiceName,
+  replicationSecretName,
   secretName,
   statefulSetName,
 } from "../../lib/database/names.ts";
@@ -20,6 +23,20 @@ import { type Database, KIND, LABEL_MANAGED_BY, MANAGER_NAME } from "../../lib/d
 import { type Resource, Resources } from "../../lib/kube/resource.ts";
 import type { KubeClient, KubeObject } from "../../lib/kube/types.ts";
 import { waitUntil } from "./wait.ts";
+
+/** The names of a Database's children by kind, each list sorted. */
+export function childNames(db: { metadata?: { name?: string } }): Record<string, string[]> {
+  return {
+    StatefulSet: [statefulSetName(db)],
+    Service: [
+      clientServiceName(db),
+      headlessServiceName(db),
+      readWriteServiceName(db),
+      readOnlyServiceName(db),
+    ].sort(),
+    Secret: [secretName(db), replicationSecretName(db)].sort(),
+  };
+}
 
 /** Label selector of everything pgop creates. */
 export const PGOP_CHILDREN = `${LABEL_MANAGED_BY}=${MANAGER_NAME}`;
@@ -118,13 +135,9 @@ export async function waitConverged(
     }
     const byName = new Map(dbs.map((d) => [d.metadata?.name ?? "", d]));
     const complete = names.filter((name) => {
-      const named = { metadata: { name } };
-      return [
-        `StatefulSet/${statefulSetName(named)}`,
-        `Service/${clientServiceName(named)}`,
-        `Service/${headlessServiceName(named)}`,
-        `Secret/${secretName(named)}`,
-      ].every((k) => existing.has(k));
+      return Object.entries(childNames({ metadata: { name } })).every(([kind, children]) =>
+        children.every((child) => existing.has(`${kind}/${child}`))
+      );
     });
     const setsReady = sets.items.filter((s) =>
       (s.status?.readyReplicas ?? 0) >= (s.spec?.replicas ?? 1) &&
@@ -163,8 +176,8 @@ const CHILD_KINDS: readonly { kind: string; resource: Resource }[] = [
 
 /**
  * What is wrong with the children of every Database, as sentences (empty
- * when all is well): each Database has exactly one StatefulSet, two
- * Services and one Secret, with the expected names, whose controller is
+ * when all is well): each Database has exactly one StatefulSet, four
+ * Services and two Secrets, with the expected names, whose controller is
  * that Database (by uid); every object carrying pgop's label has a
  * controller Database that exists (no orphan, no duplicate). Databases
  * named in `options.except` (say, one failed on purpose) need no children.
@@ -196,12 +209,7 @@ export async function childProblems(
   for (const db of dbs) {
     if (options.except?.includes(db.metadata?.name ?? "")) continue;
     const kinds = owned.get(db.metadata?.uid ?? "") ?? new Map<string, string[]>();
-    const expected: Record<string, string[]> = {
-      StatefulSet: [statefulSetName(db)],
-      Service: [clientServiceName(db), headlessServiceName(db)].sort(),
-      Secret: [secretName(db)],
-    };
-    for (const [kind, names] of Object.entries(expected)) {
+    for (const [kind, names] of Object.entries(childNames(db))) {
       const found = [...kinds.get(kind) ?? []].sort();
       if (JSON.stringify(found) !== JSON.stringify(names)) {
         problems.push(
