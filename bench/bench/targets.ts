@@ -4,6 +4,7 @@
  * @module
  */
 import { mb, num } from "../loadtest/summary.ts";
+import { MAX_WRITES_PER_DATABASE } from "../loadtest/targets.ts";
 import { coldStartsOf, type SizeResult } from "./figures.ts";
 import type { BenchResults } from "./readme.ts";
 import { formatSpread, ratioSpread, type Spread, spread } from "./spread.ts";
@@ -57,10 +58,10 @@ export function benchTargets(results: BenchResults): BenchTarget[] {
       (d) => `${num(d, 2)}×`,
     ),
     check(
-      "at most 6 writes per Database",
+      `at most ${MAX_WRITES_PER_DATABASE} writes per Database`,
       worst(pgopRuns.map((r) => r.requests.run.writesPerDatabase)),
-      6,
-      (v) => v <= 6,
+      MAX_WRITES_PER_DATABASE,
+      (v) => v <= MAX_WRITES_PER_DATABASE,
       (s) => `${num(s.median, 2)} (worst run)`,
       (d) => num(d, 2),
     ),

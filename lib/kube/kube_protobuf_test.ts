@@ -1,11 +1,6 @@
 import assert from "node:assert/strict";
-import {
-  decodeList,
-  decodeObject,
-  decodeWatchFrame,
-  isProtobuf,
-  ProtobufWatchDecoder,
-} from "./kube_protobuf.ts";
+import { decodeList, decodeObject, decodeWatchFrame, isProtobuf } from "./kube_protobuf.ts";
+import { ProtobufWatchDecoder } from "./protobuf_watch_decoder.ts";
 import { type MessageSchema, ProtobufError } from "./protobuf.ts";
 import type { KubeObject, WatchEvent } from "./types.ts";
 import {

@@ -8,7 +8,8 @@
 import { chunkReader } from "./body_chunks.ts";
 import { TransportError } from "./errors.ts";
 import type { HttpCall, HttpTransport } from "./http_transport.ts";
-import { isProtobuf, ProtobufWatchDecoder } from "./kube_protobuf.ts";
+import { isProtobuf } from "./kube_protobuf.ts";
+import { ProtobufWatchDecoder } from "./protobuf_watch_decoder.ts";
 import type { MessageSchema } from "./protobuf.ts";
 import type { KubeObject, WatchEvent } from "./types.ts";
 import { JsonWatchDecoder } from "./watch_decoder.ts";
