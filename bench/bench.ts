@@ -136,7 +136,7 @@ async function main(): Promise<number> {
     startedAt: new Date().toISOString(),
     commit: await commitOf(),
     machine: await machineInfo(),
-    resultsDir: `\`${outDir.startsWith(REPO_ROOT) ? outDir.slice(REPO_ROOT.length + 1) : outDir}\``,
+    resultsDir: `\`${outDir.startsWith(REPO_ROOT) ? outDir.slice(REPO_ROOT.length) : outDir}\``,
   };
   const save = async () => {
     const all: BenchResults = { ...results, sizes };

@@ -72,7 +72,7 @@ const rows = workers.map((w) => {
   } |`;
 });
 const load = machine.loadavg.map((l) => l.toFixed(2)).join(" ");
-const dir = outDir.startsWith(REPO_ROOT) ? outDir.slice(REPO_ROOT.length + 1) : outDir;
+const dir = outDir.startsWith(REPO_ROOT) ? outDir.slice(REPO_ROOT.length) : outDir;
 const table = [
   `Measured ${
     new Date().toISOString()

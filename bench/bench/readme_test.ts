@@ -11,7 +11,7 @@ Deno.test("renderBench() shows medians with ranges, ratios run by run, and the c
   );
   assert.match(
     text,
-    /\| 1000 × 3 \| creation → all 4 children, p50 \| 0\.050 s \| 0\.050 s \| \*\*1\.00×\*\* \|/,
+    /\| 1000 × 3 \| creation → all 7 children, p50 \| 0\.050 s \| 0\.050 s \| \*\*1\.00×\*\* \|/,
   );
   assert.match(text, /\| 1000 × 3 \| pgop CPU per 1,000 Databases \| 5\.00 s \| {2}\| {2}\|/);
   assert.match(text, /\| 10000 × 3 \| 50000 \| 2\.50 s \(2\.40 s–2\.60 s\) \|/);

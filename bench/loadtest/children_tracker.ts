@@ -49,7 +49,7 @@ export class ChildrenTracker {
     this.#now = options.now ?? (() => performance.now());
   }
 
-  /** Databases whose four children all exist. */
+  /** Databases whose seven children all exist. */
   get complete(): number {
     return this.#complete.size;
   }

@@ -32,7 +32,7 @@ export interface RawRun {
   readonly allReadyMs?: number;
   readonly databases: ReadonlyArray<{
     readonly createdMs?: number;
-    /** When the last of its four children appeared. */
+    /** When the last of its seven children appeared. */
     readonly childrenMs?: number;
     readonly firstStatusMs?: number;
     readonly readyMs?: number;
@@ -105,7 +105,7 @@ export interface LoadtestReport {
     readonly throughput?: number;
     readonly timeToReady?: Summary;
     readonly timeToFirstStatus?: Summary;
-    /** From a Database's creation to the last of its four children existing. */
+    /** From a Database's creation to the last of its seven children existing. */
     readonly timeToChildren?: Summary;
   };
   /** The control plane's own cost of the run (local control plane only). */
