@@ -80,7 +80,7 @@ const table = [
   `load average at start ${load}; median (min–max) of ${runs} runs per row, each on a fresh control ` +
   `plane; raw reports in \`${dir}\`.`,
   "",
-  "| floor workers | all Ready | creation → 4 children p50 | p99 | API server CPU |",
+  "| floor workers | all Ready | creation → 7 children p50 | p99 | API server CPU |",
   "| ------------: | --------- | ------------------------- | --- | -------------- |",
   ...rows,
 ].join("\n");
