@@ -25,6 +25,7 @@ import { ensurePgopImage, POSTGRES_IMAGE } from "./support/images.ts";
 import {
   applyOverlay,
   leaderPod,
+  leaseField,
   PGOP_DEPLOYMENT,
   PGOP_NAMESPACE,
   PGOP_SELECTOR,
@@ -183,15 +184,7 @@ Deno.test({
         const shutdown = /"@timestamp":"([^"]+)"[^\n]*"message":"Shutting down"/.exec(
           await leaderLog,
         )?.[1];
-        const acquired = await cluster.kubectl([
-          "get",
-          "lease",
-          "pgop-leader",
-          "-n",
-          PGOP_NAMESPACE,
-          "-o",
-          "jsonpath={.spec.acquireTime}",
-        ]);
+        const acquired = await leaseField(cluster, "acquireTime");
         const afterSignal = shutdown ? `${Date.parse(acquired) - Date.parse(shutdown)} ms` : "?";
         console.error(
           `in-cluster: leader pod deleted → ${successor} holds the Lease after ${

@@ -84,17 +84,22 @@ export async function pgopPods(cluster: LocalCluster): Promise<PgopPod[]> {
   }));
 }
 
-/** The pod named by the Lease's holder identity (`<pod>_<suffix>`), or "" without one. */
-export async function leaderPod(cluster: LocalCluster): Promise<string> {
-  const holder = await cluster.kubectl([
+/** A field of pgop's Lease, by its JSONPath under `.spec` (e.g. `holderIdentity`). */
+export function leaseField(cluster: LocalCluster, field: string): Promise<string> {
+  return cluster.kubectl([
     "get",
     "lease",
     "pgop-leader",
     "-n",
     PGOP_NAMESPACE,
     "-o",
-    "jsonpath={.spec.holderIdentity}",
-  ]).catch(() => "");
+    `jsonpath={.spec.${field}}`,
+  ]);
+}
+
+/** The pod named by the Lease's holder identity (`<pod>_<suffix>`), or "" without one. */
+export async function leaderPod(cluster: LocalCluster): Promise<string> {
+  const holder = await leaseField(cluster, "holderIdentity").catch(() => "");
   return podOfIdentity(holder.trim());
 }
 
