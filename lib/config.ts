@@ -27,6 +27,8 @@ export interface Config {
   readonly resyncMs: number;
   readonly syncTimeoutMs: number;
   readonly shutdownTimeoutMs: number;
+  /** How long a primary must be not Ready on a not-Ready node before a fail-over (docs/failover.md). */
+  readonly failoverDelayMs: number;
   readonly metricsHostname: string;
   readonly metricsPort: number;
   /** HTTPS with TokenReview and SubjectAccessReview on `/metrics` (lib/metrics/endpoints.ts). */
@@ -79,6 +81,7 @@ const options = {
   "resync-period": { type: "string", default: "0" },
   "sync-timeout": { type: "string", default: "120s" },
   "shutdown-timeout": { type: "string", default: "10s" },
+  "failover-delay": { type: "string", default: "30s" },
   "metrics-address": { type: "string", default: "0.0.0.0:8080" },
   "metrics-secure": { type: "boolean", default: false },
   "metrics-cert-dir": { type: "string" },
@@ -123,6 +126,7 @@ export const USAGE =
   --resync-period D            re-queue every Database every D (default 0: off)
   --sync-timeout D             time allowed for the first cache sync (default 120s)
   --shutdown-timeout D         time in-flight reconciles get on SIGTERM (default 10s)
+  --failover-delay D           a primary not Ready for D on a not-Ready node is replaced (default 30s)
   --metrics-address HOST:PORT  metrics server (default 0.0.0.0:8080); plain, it also answers /healthz, /readyz
   --metrics-secure             metrics over HTTPS, only for a bearer token allowed "get" on /metrics
                                (TokenReview + SubjectAccessReview; deploy/ turns it on)
@@ -217,6 +221,7 @@ export function parseConfig(
     resyncMs: parseDuration(values["resync-period"], "resync-period"),
     syncTimeoutMs: parseDuration(values["sync-timeout"], "sync-timeout"),
     shutdownTimeoutMs: parseDuration(values["shutdown-timeout"], "shutdown-timeout"),
+    failoverDelayMs: parseDuration(values["failover-delay"], "failover-delay"),
     metricsHostname: hostname,
     metricsPort: port,
     metricsSecure: values["metrics-secure"],

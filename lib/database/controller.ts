@@ -206,6 +206,8 @@ export function databaseController(
       pods: pods.store,
     },
     events: new KubeEventRecorder(writer, { component: "pgop" }),
+    failoverDelayMs: config.failoverDelayMs,
+    onFailover: () => metrics.observeFailover(),
   });
 
   controllerManagedBy<Database>(mgr)

@@ -131,6 +131,12 @@ Deno.test("CRD status properties match DatabaseStatus and Condition", () => {
     observedGeneration: 1,
     primary: "test-db-1-0",
     instances: [{ name: "test-db-1-0", role: "primary", ready: true }],
+    lastFailover: {
+      from: "test-db-1-0",
+      to: "test-db-1-1",
+      time: "2026-01-01T00:00:00Z",
+      reason: "",
+    },
     conditions: [],
   };
   const condition: Required<Condition> = {

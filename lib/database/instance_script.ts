@@ -28,6 +28,7 @@ import {
 import { COMMON_FUNCTIONS } from "./instance_script_common.ts";
 import { primaryFunctions } from "./instance_script_primary.ts";
 import { STANDBY_FUNCTIONS } from "./instance_script_standby.ts";
+import { FENCE_FUNCTIONS } from "./instance_script_fence.ts";
 
 /** The readiness probe: the pod serves the role its label names. */
 const READY = String.raw`
@@ -76,8 +77,16 @@ prepare() {
     case $(role) in
       primary)
         rm -f "$PGDATA.reclone"
-        [ -s "$PGDATA/PG_VERSION" ] || init_primary || return 1
-        return 0
+        if other_primary; then
+          [ $((waited % 10)) -ne 0 ] || log "another primary answers at $PGOP_PRIMARY_HOST; waiting"
+        elif [ -s "$PGDATA/PG_VERSION" ]; then
+          return 0
+        elif may_init; then
+          init_primary
+          return
+        elif [ $((waited % 10)) -eq 0 ]; then
+          log "labelled primary by a fail-over but $PGDATA holds no database; waiting for a relabel"
+        fi
         ;;
       replica)
         if [ -d "$PGDATA" ] && [ ! -s "$PGDATA/PG_VERSION" ] && [ -n "$(ls -A "$PGDATA")" ]; then
@@ -136,6 +145,11 @@ promote() {
       printf '%s' "$lsn" >"$PGDATA.refused"
       return 0
     fi
+  fi
+  if other_primary; then
+    [ -n "$told" ] || log "another primary answers at $PGOP_PRIMARY_HOST; not promoting"
+    told=1
+    return 0
   fi
   log "promoting (replayed past $lsn)"
   pg_ctl promote -D "$PGDATA" -w -t 60 && setup_primary
@@ -199,7 +213,7 @@ reconcile() {
   recovery=$(sql -c 'select pg_is_in_recovery()' 2>/dev/null) || return 0
   case $want/$recovery in
     primary/t) promote ;;
-    primary/f) primary_upkeep ;;
+    primary/f) fence_check && primary_upkeep ;;
     replica/f) demote ;;
     replica/t) standby_upkeep ;;
   esac
@@ -210,7 +224,7 @@ monitor() {
   until pg_isready -q; do pause 1; done
   log "accepting connections"
   [ "$(sql -c 'select pg_is_in_recovery()')" != f ] || setup_primary
-  promote_since= told= idle=0 stuck_since=
+  promote_since= told= idle=0 stuck_since= fence_checked=$(date +%s)
   while :; do
     reconcile
     pause "$PGOP_INTERVAL"
@@ -268,6 +282,7 @@ export const INSTANCE_SCRIPT: string = [
   ALIVE,
   primaryFunctions(SYNCHRONOUS_ANNOTATION, REPLICAS_ANNOTATION),
   STANDBY_FUNCTIONS,
+  FENCE_FUNCTIONS,
   MAIN,
 ].join("\n");
 

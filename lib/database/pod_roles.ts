@@ -14,6 +14,7 @@ import {
   DEMOTE_DEADLINE_ANNOTATION,
   DEMOTE_ID_ANNOTATION,
   DEMOTE_ID_PATTERN,
+  FAILOVER_FROM_ANNOTATION,
   HANDOVER_FROM_ANNOTATION,
   parseDemotedMessage,
   PROMOTE_AFTER_LSN_ANNOTATION,
@@ -25,6 +26,7 @@ import {
 } from "./roles.ts";
 import { live, ordinalOf, podReady, roleOf, terminationMessage } from "./instances.ts";
 import { type Database, DEFAULT_REPLICAS, GROUP } from "./types.ts";
+import { effectiveSynchronous } from "./failover.ts";
 
 /** Annotation on the Database asking for a switchover to the pod it names; pgop removes it. */
 export const SWITCHOVER_ANNOTATION = `${GROUP}/switchover-to`;
@@ -86,6 +88,8 @@ export interface PlanRolesOptions {
   readonly newDemoteId: () => string;
   /** Wall-clock time in milliseconds (the handover's timestamp and timeout). */
   readonly now: number;
+  /** A fail-over decided this round (`failover.ts`): its target becomes primary at once. */
+  readonly failover?: { readonly from: string; readonly to: string };
 }
 
 /** The annotations of a demotion, removed from a pod that is primary. */
@@ -99,6 +103,7 @@ const HANDOVER_DONE: Readonly<Record<string, null>> = {
   [PROMOTE_AFTER_LSN_ANNOTATION]: null,
   [PROMOTE_DEADLINE_ANNOTATION]: null,
   [HANDOVER_FROM_ANNOTATION]: null,
+  [FAILOVER_FROM_ANNOTATION]: null,
 };
 
 /**
@@ -164,7 +169,7 @@ export function planRoles(db: Database, pods: readonly Pod[], options: PlanRoles
     ? labelled[0].metadata?.name ?? ""
     : db.status?.primary ?? podName(db, 0);
   const replicas = db.spec.replicas ?? DEFAULT_REPLICAS;
-  const synchronous = db.spec.replication?.synchronous ?? 0;
+  const synchronous = effectiveSynchronous(db, pods, options.failover?.from);
   const primaryAnnotations = {
     [REPLICAS_ANNOTATION]: String(replicas),
     [SYNCHRONOUS_ANNOTATION]: synchronous > 0 ? String(synchronous) : null,
@@ -195,7 +200,21 @@ export function planRoles(db: Database, pods: readonly Pod[], options: PlanRoles
   const target = requested ??
     (replicas > 0 && ordinalOf(primary) >= replicas ? podName(db, 0) : undefined);
   const back = stuckHandover(byName.get(primary), byName, options.now);
-  if (back !== undefined) {
+  const failoverTo = options.failover?.from === primary
+    ? byName.get(options.failover.to)
+    : undefined;
+  if (failoverTo !== undefined) {
+    // The primary is lost (`failover.ts`): the standby takes over at once and
+    // promotes without waiting for an LSN; the old pod is labelled replica
+    // below, so that it rejoins as a standby whenever its node returns.
+    add(failoverTo, "primary", {
+      ...PRIMARY_MARKS,
+      [FAILOVER_FROM_ANNOTATION]: primary,
+      [PROMOTE_AFTER_LSN_ANNOTATION]: null,
+    });
+    handled = new Set([failoverTo.metadata?.name ?? ""]);
+    primary = failoverTo.metadata?.name ?? primary;
+  } else if (back !== undefined) {
     // The target did not promote in time (and now never will): the old primary takes over again.
     const from = back.metadata?.name ?? "";
     add(byName.get(primary) as Pod, "replica", HANDOVER_DONE);

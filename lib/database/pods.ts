@@ -20,6 +20,7 @@ import { META_FIELDS, OWNER_REFERENCE } from "./meta_fields.ts";
 import {
   DEMOTE_DEADLINE_ANNOTATION,
   DEMOTE_ID_ANNOTATION,
+  FAILOVER_FROM_ANNOTATION,
   HANDOVER_FROM_ANNOTATION,
   PROMOTE_AFTER_LSN_ANNOTATION,
   PROMOTE_DEADLINE_ANNOTATION,
@@ -67,14 +68,21 @@ const WAITING_OR_TERMINATED: MessageSchema = {
   },
 };
 
+/** A container's state, also since when it runs (a fail-over's candidates, `failover.ts`). */
+const RUNNING_WAITING_OR_TERMINATED: MessageSchema = {
+  ...WAITING_OR_TERMINATED,
+  2: { name: "running", type: "message", schema: { 1: { name: "startedAt", type: "time" } } },
+};
+
 /**
  * A pod as cached (by the field numbers of `k8s.io/api` `generated.proto`):
- * name, namespace, resourceVersion, deletionTimestamp, the instance and role
- * labels, the annotations of `roles.ts`, the controller owner reference; of
- * its status the phase, reason and message, the PodScheduled condition only
- * when it is False, the Ready condition's status, and per container its name,
- * readiness, state (reason and message when waiting or terminated) and the
- * last termination's message. Everything {@link podProblem}, `planRoles()`
+ * name, namespace, resourceVersion, creation and deletionTimestamp, the
+ * instance and role labels, the annotations of `roles.ts`, the controller
+ * owner reference; its node; of its status the phase, reason and message, the
+ * PodScheduled condition only when it is False, the Ready condition's status
+ * and transition time, and per container its name, readiness, state (start
+ * when running, reason and message when waiting or terminated) and the last
+ * termination's message. Everything {@link podProblem}, `planRoles()`
  * and `instanceStatuses()` read, a few hundred bytes per pod; the spec is
  * skipped unread.
  */
@@ -88,6 +96,8 @@ export function podView(interning: Interning): MessageSchema {
         1: META_FIELDS[1],
         3: META_FIELDS[3],
         6: META_FIELDS[6],
+        // Since when an unscheduled pod has not served (fail-over, `failover.ts`).
+        8: { name: "creationTimestamp", type: "time" },
         9: META_FIELDS[9],
         11: {
           name: "labels",
@@ -121,6 +131,13 @@ export function podView(interning: Interning): MessageSchema {
         namespace: pool.intern(m.namespace as string | undefined),
       }),
     },
+    // Which node it runs on: a fail-over reads that node (`failover.ts`).
+    2: {
+      name: "spec",
+      type: "message",
+      schema: { 10: { name: "nodeName", type: "string", omitEmpty: true } },
+      keep: (spec: { nodeName?: string }) => (spec.nodeName ? spec : undefined),
+    },
     3: {
       name: "status",
       type: "message",
@@ -133,6 +150,7 @@ export function podView(interning: Interning): MessageSchema {
           schema: {
             1: { name: "type", type: "string" },
             2: { name: "status", type: "string" },
+            4: { name: "lastTransitionTime", type: "time" },
             5: { name: "reason", type: "string", omitEmpty: true },
             6: { name: "message", type: "string", omitEmpty: true },
           },
@@ -140,10 +158,12 @@ export function podView(interning: Interning): MessageSchema {
           // whether the pod is Ready (it serves its role: `instances.ts`).
           keep: (conditions: PodCondition[]) => {
             const kept = conditions.flatMap((c) =>
-              c.type === "PodScheduled" && c.status === "False"
-                ? [c]
-                : c.type === "Ready"
-                ? [{ type: c.type, status: c.status }]
+              c.type === "PodScheduled" && c.status === "False" ? [c] : c.type === "Ready"
+                ? [{
+                  type: c.type,
+                  status: c.status,
+                  ...(c.lastTransitionTime ? { lastTransitionTime: c.lastTransitionTime } : {}),
+                }]
                 : []
             );
             return kept.length === 0 ? undefined : kept;
@@ -157,7 +177,7 @@ export function podView(interning: Interning): MessageSchema {
           repeated: true,
           schema: {
             1: { name: "name", type: "string" },
-            2: { name: "state", type: "message", schema: WAITING_OR_TERMINATED },
+            2: { name: "state", type: "message", schema: RUNNING_WAITING_OR_TERMINATED },
             // A demoted primary's final LSN is in the message of its last exit.
             3: { name: "lastState", type: "message", schema: { 3: WAITING_OR_TERMINATED[3] } },
             4: { name: "ready", type: "bool" },
@@ -180,6 +200,7 @@ const POD_ANNOTATIONS = [
   PROMOTE_AFTER_LSN_ANNOTATION,
   PROMOTE_DEADLINE_ANNOTATION,
   HANDOVER_FROM_ANNOTATION,
+  FAILOVER_FROM_ANNOTATION,
 ];
 
 /** The entries of `map` under `keys`; undefined when there are none. */

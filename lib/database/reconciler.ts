@@ -11,6 +11,7 @@
  * | new Database                       | 7 creates (Secrets and Services at once, then the StatefulSet), status (Creating) | success |
  * | a pod without its role label       | 1 merge patch of the pod (conditional on its resourceVersion), status | success |
  * | a pod changed under a role patch   | status if it changed                 | requeue after 1 s             |
+ * | primary lost (`failover.ts`)       | reads of its pod and nodes, 2 pod patches, status, Warning event | success |
  * | a StatefulSet made OrderedReady    | 1 delete (orphan), Normal event; created again when gone | success |
  * | everything in place                | none                                 | success                       |
  * | a child of a reconciled one missing | 1 read of the Database, then create | success                      |
@@ -49,9 +50,12 @@ import { instanceStatuses } from "./instances.ts";
 import { planRoles, type RolePlan } from "./pod_roles.ts";
 import { podKeys, podProblem } from "./pods.ts";
 import { applyRoles, databasePods, recreateForParallel, roleRequeue } from "./replication_step.ts";
+import { checkFailover, type FailoverCheck, reportFailover, soonest } from "./failover_step.ts";
+import { DEFAULT_FAILOVER_DELAY_MS } from "./failover.ts";
 import { InvalidSecretError } from "./secret.ts";
-import { computeStatus, formatTime, type Observed, statusChanged } from "./status.ts";
-import { API_VERSION, type Database, FIELD_MANAGER, KIND } from "./types.ts";
+import { degradedUnwritten, formatTime, type Observed } from "./status.ts";
+import { writeStatus } from "./status_writer.ts";
+import type { Database } from "./types.ts";
 import { RetryAfterHold } from "./retry_after.ts";
 import { problemMessages, validateSpec } from "./validation.ts";
 import { VolumeResizer } from "./volumes.ts";
@@ -79,6 +83,10 @@ export interface DatabaseReconcilerOptions {
   readonly generatePassword?: () => string;
   /** Source of demote ids for a switchover (default: a random UUID). */
   readonly newDemoteId?: () => string;
+  /** How long a primary must be lost before a fail-over (default 30 s; `failover.ts`). */
+  readonly failoverDelayMs?: number;
+  /** Called once per fail-over made (the `database_failovers_total` counter). */
+  readonly onFailover?: () => void;
 }
 
 /** A child could not be written for a reason that retrying will not fix by itself. */
@@ -157,14 +165,18 @@ export class DatabaseReconciler implements Reconciler {
     let storage: string | undefined;
     let roles: RolePlan | undefined;
     let rolesApplied = true;
+    let check: FailoverCheck = {};
     const round: Round = { db, signal };
     const { client, events } = this.#o;
+    const now = this.#clock.wallNow();
     try {
       const cached = this.#o.caches.statefulSets.get(
         `${db.metadata?.namespace}/${statefulSetName(db)}`,
       );
       const pods = databasePods(db, this.#o.caches.pods, cached);
-      roles = planRoles(db, pods, { newDemoteId: this.#newDemoteId, now: this.#clock.wallNow() });
+      const delayMs = this.#o.failoverDelayMs ?? DEFAULT_FAILOVER_DELAY_MS;
+      check = await checkFailover(db, pods, { client, events, now, delayMs, signal });
+      roles = planRoles(db, pods, { newDemoteId: this.#newDemoteId, now, ...check });
       const plans = childPlans(db, {
         statefulSet: cached,
         newPassword: this.#newPassword,
@@ -201,28 +213,23 @@ export class DatabaseReconciler implements Reconciler {
       const current = this.#o.caches.statefulSets.get(
         `${db.metadata?.namespace}/${statefulSetName(db)}`,
       );
-      try {
-        await this.#writeStatus(db, { ...this.#observe(current), error: message }, signal);
-      } catch (statusError) {
-        // The reconcile error is what is retried; the status write's own failure goes with it.
-        throw new AggregateError(
-          [error, statusError],
-          `${message}; and the Degraded status could not be written: ${
-            statusError instanceof Error ? statusError.message : String(statusError)
-          }`,
-          { cause: error },
-        );
-      }
+      // The reconcile error is what is retried; a failed status write goes with it.
+      await this.#writeStatus(db, { ...this.#observe(current), error: message }, signal)
+        .catch((statusError) => Promise.reject(degradedUnwritten(error, statusError)));
       throw error;
     }
     const pods = databasePods(db, this.#o.caches.pods, statefulSet);
+    const lastFailover = rolesApplied
+      ? await reportFailover(events, db, check, { time: formatTime(now), ...this.#o })
+      : undefined;
     await this.#writeStatus(db, {
       ...this.#observe(statefulSet),
       storage,
       primary: roles?.primary,
       instances: instanceStatuses(pods, roles?.primary),
+      lastFailover,
     }, signal);
-    return roleRequeue(db, roles, rolesApplied);
+    return soonest(roleRequeue(db, roles, rolesApplied), check.requeueAfterMs);
   }
 
   /** The StatefulSet and, when one of its pods cannot run, why. */
@@ -284,15 +291,8 @@ export class DatabaseReconciler implements Reconciler {
   }
 
   /** Writes status through the status subresource, only when it changed. */
-  async #writeStatus(db: Database, observed: Observed, signal: AbortSignal): Promise<void> {
-    const status = computeStatus(db, observed, formatTime(this.#clock.wallNow()));
-    if (!statusChanged(db.status, status)) return;
-    const written = await this.#o.client.apply<Database>(Resources.databases, {
-      apiVersion: API_VERSION,
-      kind: KIND,
-      metadata: { name: db.metadata?.name, namespace: db.metadata?.namespace },
-      status,
-    } as Database, { fieldManager: FIELD_MANAGER, force: true, subresource: "status", signal });
-    this.#o.caches.databases.mutated(written, db);
+  #writeStatus(db: Database, observed: Observed, signal: AbortSignal): Promise<void> {
+    const now = formatTime(this.#clock.wallNow());
+    return writeStatus(this.#o.client, this.#o.caches.databases, db, observed, { now, signal });
   }
 }

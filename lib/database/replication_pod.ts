@@ -8,13 +8,19 @@
  * @module
  */
 import type { StatefulSet } from "kubernetes-types/apps/v1.d.ts";
-import type { Container, EnvVar, Probe, Volume } from "kubernetes-types/core/v1.d.ts";
+import type {
+  Container,
+  EnvVar,
+  PodAntiAffinity,
+  Probe,
+  Volume,
+} from "kubernetes-types/core/v1.d.ts";
 import { compactScript } from "./instance_script.ts";
 import { readWriteServiceName, replicationSecretName } from "./names.ts";
 import { REPLICATION_SECRET_KEYS } from "./replication_secret.ts";
 import { POD_META_PATH, REPLICATION_USER } from "./roles.ts";
 import { POSTGRES_CONTAINER } from "./statefulset.ts";
-import type { Database } from "./types.ts";
+import { type Database, LABEL_INSTANCE } from "./types.ts";
 
 /** Name of the downward-API volume holding the pod's labels and annotations. */
 export const POD_META_VOLUME = "pod-meta";
@@ -62,6 +68,24 @@ export function podMetaVolume(): Volume {
         { path: "annotations", fieldRef: { fieldPath: "metadata.annotations" } },
       ],
     },
+  };
+}
+
+/**
+ * Preferably one pod of the Database per node: a fail-over needs a standby
+ * that did not go down with the primary's node (`docs/failover.md`). Only
+ * preferred: with fewer nodes than pods they share, and a pod whose volume
+ * is bound to a node goes there anyway.
+ */
+function spreadOverNodes(db: Database): PodAntiAffinity {
+  return {
+    preferredDuringSchedulingIgnoredDuringExecution: [{
+      weight: 100,
+      podAffinityTerm: {
+        topologyKey: "kubernetes.io/hostname",
+        labelSelector: { matchLabels: { [LABEL_INSTANCE]: db.metadata?.name ?? "" } },
+      },
+    }],
   };
 }
 
@@ -125,6 +149,7 @@ export function withReplication(statefulSet: StatefulSet, db: Database): Statefu
             c.name === POSTGRES_CONTAINER ? replicatedContainer(c, db) : c
           ),
           volumes: [...(podSpec.volumes ?? []), podMetaVolume()],
+          affinity: { ...podSpec.affinity, podAntiAffinity: spreadOverNodes(db) },
         },
       },
     },

@@ -37,6 +37,13 @@ export const PROMOTE_AFTER_LSN_ANNOTATION = `${GROUP}/promote-after-lsn`;
  */
 export const PROMOTE_DEADLINE_ANNOTATION = `${GROUP}/promote-deadline`;
 
+/**
+ * Annotation on a fail-over's target: the lost primary it takes over from.
+ * The script never makes a new database (initdb) for a pod carrying it: it
+ * promotes only data it streamed.
+ */
+export const FAILOVER_FROM_ANNOTATION = `${GROUP}/failover-from`;
+
 /** Annotation on a switchover's target: the pod it takes over from (for a rollback). */
 export const HANDOVER_FROM_ANNOTATION = `${GROUP}/handover-from`;
 

@@ -17,6 +17,7 @@ import {
   type DatabaseStatus,
   DEFAULT_REPLICAS,
   type InstanceStatus,
+  type LastFailover,
 } from "./types.ts";
 
 /** The reasons pgop puts on conditions. */
@@ -60,6 +61,8 @@ export interface Observed {
   readonly primary?: string;
   /** Each pod's role and readiness (`instanceStatuses()`), for `status.instances`. */
   readonly instances?: readonly InstanceStatus[];
+  /** A fail-over made this round, for `status.lastFailover` (else the last one stays). */
+  readonly lastFailover?: LastFailover;
 }
 
 const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
@@ -158,6 +161,7 @@ export function computeStatus(db: Database, observed: Observed, now: string): Da
 
   const primary = observed.primary ?? db.status?.primary;
   const instances = observed.instances ?? db.status?.instances;
+  const lastFailover = observed.lastFailover ?? db.status?.lastFailover;
   const previous = db.status?.conditions ?? [];
   const condition = (
     type: ConditionType,
@@ -183,12 +187,26 @@ export function computeStatus(db: Database, observed: Observed, now: string): Da
     ...(generation === undefined ? {} : { observedGeneration: generation }),
     ...(primary === undefined ? {} : { primary }),
     ...(instances === undefined ? {} : { instances }),
+    ...(lastFailover === undefined ? {} : { lastFailover }),
     conditions: [
       condition("Ready", ready),
       condition("Progressing", progressing),
       condition("Degraded", degraded),
     ],
   };
+}
+
+/**
+ * The error a reconcile throws when it failed with `error` and then could not
+ * write its Degraded status either: `error` is what is retried (its cause).
+ */
+export function degradedUnwritten(error: unknown, statusError: unknown): AggregateError {
+  const text = (e: unknown) => (e instanceof Error ? e.message : String(e));
+  return new AggregateError(
+    [error, statusError],
+    `${text(error)}; and the Degraded status could not be written: ${text(statusError)}`,
+    { cause: error },
+  );
 }
 
 /**

@@ -127,6 +127,18 @@ export interface InstanceStatus {
   readonly ready?: boolean;
 }
 
+/** The last automated fail-over (`docs/failover.md`), as `status.lastFailover` reports it. */
+export interface LastFailover {
+  /** The lost primary. */
+  readonly from: string;
+  /** The standby pgop promoted. */
+  readonly to: string;
+  /** RFC 3339 time pgop decided it. */
+  readonly time: string;
+  /** Why the primary counted as lost. */
+  readonly reason: string;
+}
+
 /** What pgop observed, written to the status subresource. */
 export interface DatabaseStatus {
   readonly phase?: DatabasePhase;
@@ -140,6 +152,8 @@ export interface DatabaseStatus {
   readonly primary?: string;
   /** Each pod's role and readiness, in ordinal order. */
   readonly instances?: readonly InstanceStatus[];
+  /** The last automated fail-over; kept until the next one. */
+  readonly lastFailover?: LastFailover;
   readonly conditions?: readonly Condition[];
 }
 

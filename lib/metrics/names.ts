@@ -96,6 +96,10 @@ export const RECONCILE_QUEUE_DEPTH: MetricName = {
   name: "database_reconcile_queue_depth",
   help: "Database keys waiting to be reconciled.",
 };
+export const FAILOVERS_TOTAL: MetricName = {
+  name: "database_failovers_total",
+  help: "Automated fail-overs pgop made: a lost primary replaced by a standby (docs/failover.md).",
+};
 export const DATABASES: MetricName = {
   name: "pgop_databases",
   help: "Databases in the cache, by status phase.",

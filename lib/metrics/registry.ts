@@ -77,6 +77,7 @@ export class PgopMetrics implements WorkQueueMetricsProvider {
     registers: this.#registers,
   });
   readonly #reconcileDepth = new Gauge({ ...N.RECONCILE_QUEUE_DEPTH, registers: this.#registers });
+  readonly #failovers = new Counter({ ...N.FAILOVERS_TOTAL, registers: this.#registers });
 
   readonly #restRequests = new Counter({
     ...N.REST_REQUESTS,
@@ -232,6 +233,11 @@ export class PgopMetrics implements WorkQueueMetricsProvider {
   /** Sets `leader_election_master_status{name}` to 1 while leading, else 0. */
   setLeader(name: string, leading: boolean): void {
     this.#leader.set({ name }, leading ? 1 : 0);
+  }
+
+  /** Counts one automated fail-over (`database_failovers_total`). */
+  observeFailover(): void {
+    this.#failovers.inc();
   }
 
   /**
