@@ -68,17 +68,23 @@ ensure_hba() {
 
 # Once per start or promotion: the replication role with its password, and
 # the functions pg_rewind needs granted to it (so no superuser password leaves the pod).
+#
+# Slots and synchronous names first, and these commits local only: a promoted
+# standby inherits the old primary's synchronous_standby_names (ALTER SYSTEM
+# is in postgresql.auto.conf, which pg_basebackup copies), which may name only
+# itself or a lost pod; a commit waiting for them would block this forever.
 setup_primary() {
+  upkept=
+  primary_upkeep
   u=$PGOP_REPLICATION_USER
   {
+    printf 'set synchronous_commit = local;\n'
     printf '%s\n' "select 'create role $u' where not exists (select from pg_roles where rolname = '$u') \gexec"
     printf 'alter role %s with replication login password %s;\n' "$u" "$(literal "$PGOP_REPLICATION_PASSWORD")"
     printf 'grant execute on function pg_catalog.%s to %s;\n' \
       'pg_ls_dir(text, boolean, boolean)' "$u" 'pg_stat_file(text, boolean)' "$u" \
       'pg_read_binary_file(text)' "$u" 'pg_read_binary_file(text, bigint, bigint, boolean)' "$u"
   } | sql >/dev/null || log "could not set up the replication role"
-  upkept=
-  primary_upkeep
 }
 
 # Slots of the other pods exist and those of removed pods go; synchronous

@@ -58,6 +58,19 @@ clone() {
 # prefix of that timeline and pg_rewind has nothing to do.
 convert_to_standby() {
   rm -rf "$PGDATA"/pg_replslot/*
+  # A primary that was killed (a lost node) is not shut down cleanly. pg_rewind
+  # would run crash recovery itself, in single-user mode with the settings of
+  # the configuration files, where wal_log_hints is off (it is on only on the
+  # command line): the recovery would set unlogged hint bits, record the
+  # setting as off, and pg_rewind then refuses the target. Recover here, with it on.
+  state=$(LC_ALL=C pg_controldata -D "$PGDATA" | sed -n 's/^Database cluster state: *//p')
+  case $state in
+    'shut down' | 'shut down in recovery') ;;
+    *)
+      log "recovering the former primary after a crash ($state) before rewinding"
+      postgres --single -D "$PGDATA" -c wal_log_hints=on template1 </dev/null >/dev/null || return 1
+      ;;
+  esac
   log "rewinding the former primary onto $PGOP_PRIMARY_HOST:$PGOP_PRIMARY_PORT if needed"
   pg_rewind -D "$PGDATA" --source-server="host=$PGOP_PRIMARY_HOST port=$PGOP_PRIMARY_PORT \
 user=$PGOP_REPLICATION_USER dbname=postgres" || return 1
