@@ -239,7 +239,7 @@ on_signal() {
 
 run() {
   defaults
-  pg_pid= mon_pid= stopping=
+  pg_pid= mon_pid= stopping= rewind_failures=0
   trap on_signal INT TERM
   write_passfile || exit 1
   touch "$PGOP_RUN_DIR/preparing"

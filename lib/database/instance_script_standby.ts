@@ -62,19 +62,40 @@ convert_to_standby() {
   # would run crash recovery itself, in single-user mode with the settings of
   # the configuration files, where wal_log_hints is off (it is on only on the
   # command line): the recovery would set unlogged hint bits, record the
-  # setting as off, and pg_rewind then refuses the target. Recover here, with it on.
+  # setting as off, and pg_rewind then refuses the target. Recover here, with it
+  # on, and with wal_keep_size: the recovery's checkpoints must not recycle the
+  # WAL back to the last checkpoint before the timelines forked, which pg_rewind reads.
   state=$(LC_ALL=C pg_controldata -D "$PGDATA" | sed -n 's/^Database cluster state: *//p')
   case $state in
     'shut down' | 'shut down in recovery') ;;
     *)
       log "recovering the former primary after a crash ($state) before rewinding"
-      postgres --single -D "$PGDATA" -c wal_log_hints=on template1 </dev/null >/dev/null || return 1
+      postgres --single -D "$PGDATA" -c wal_log_hints=on -c wal_keep_size=1000000 template1 \
+        </dev/null >/dev/null || return 1
       ;;
   esac
   log "rewinding the former primary onto $PGOP_PRIMARY_HOST:$PGOP_PRIMARY_PORT if needed"
-  pg_rewind -D "$PGDATA" --source-server="host=$PGOP_PRIMARY_HOST port=$PGOP_PRIMARY_PORT \
-user=$PGOP_REPLICATION_USER dbname=postgres" || return 1
+  if ! pg_rewind -D "$PGDATA" --source-server="host=$PGOP_PRIMARY_HOST port=$PGOP_PRIMARY_PORT \
+user=$PGOP_REPLICATION_USER dbname=postgres"; then
+    # Its WAL back to the fork is gone, or worse: a clone replaces what the
+    # fail-over gave up anyway, but only data of the same system (never a
+    # server of its own, whose data someone must decide about).
+    rewind_failures=$((rewind_failures + 1))
+    if [ "$rewind_failures" -ge 5 ] && same_system; then
+      log "pg_rewind failed $rewind_failures times; cloning the new primary instead"
+      touch "$PGDATA.reclone"
+    fi
+    return 1
+  fi
   touch "$PGDATA/standby.signal"
+}
+
+# The primary at NAME-rw has this data directory's system identifier (a clone of it, or its origin).
+same_system() {
+  mine=$(LC_ALL=C pg_controldata -D "$PGDATA" | sed -n 's/^Database system identifier: *//p')
+  theirs=$(psql -X -A -t -w -c IDENTIFY_SYSTEM "host=$PGOP_PRIMARY_HOST port=$PGOP_PRIMARY_PORT \
+user=$PGOP_REPLICATION_USER replication=true" 2>/dev/null | cut -d '|' -f 1)
+  [ -n "$mine" ] && [ "$mine" = "$theirs" ]
 }
 
 prepare_standby() {
