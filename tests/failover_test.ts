@@ -24,6 +24,7 @@ import {
   installCrd,
   startPgop,
 } from "./support/pgop.ts";
+import { getJson, onPod } from "./support/pod_sql.ts";
 import { waitUntil } from "./support/wait.ts";
 
 const unavailable = await realNodeUnavailable();
@@ -40,30 +41,8 @@ const FAILOVER_MS = 180_000;
 /** How long the writer writes: the loss, the fail-over and writes after it. */
 const WRITER_S = 150;
 
-async function getJson<T>(cluster: LocalCluster, args: string[]): Promise<T> {
-  return JSON.parse(await cluster.kubectl([...args, "-o", "json"])) as T;
-}
-
 async function database(cluster: LocalCluster): Promise<Database> {
   return await getJson<Database>(cluster, ["get", "database", NAME]);
-}
-
-/** SQL on one pod through its socket, as the application's user (trust inside the pod). */
-async function onPod(cluster: LocalCluster, pod: string, sql: string): Promise<string> {
-  return (await cluster.kubectl([
-    "exec",
-    pod,
-    "-c",
-    "postgres",
-    "--",
-    "psql",
-    "-U",
-    "admin",
-    "-d",
-    "db1",
-    "-XAtqc",
-    sql,
-  ])).trim();
 }
 
 async function nodeOf(cluster: LocalCluster, pod: string): Promise<string> {

@@ -25,6 +25,7 @@ import {
   startPgop,
 } from "./support/pgop.ts";
 import { settled } from "./support/settled.ts";
+import { getJson, onPod } from "./support/pod_sql.ts";
 import { waitUntil } from "./support/wait.ts";
 
 const unavailable = await realNodeUnavailable();
@@ -33,10 +34,6 @@ if (unavailable) console.error(`replication tests skipped: ${unavailable}`);
 /** Cloning standbys and first starts (seconds here; minutes are ample). */
 const READY_MS = 240_000;
 const NAME = "rep";
-
-async function getJson<T>(cluster: LocalCluster, args: string[]): Promise<T> {
-  return JSON.parse(await cluster.kubectl([...args, "-o", "json"])) as T;
-}
 
 async function waitReady(cluster: LocalCluster, replicas: number): Promise<Database> {
   let db: Database | undefined;
@@ -48,24 +45,6 @@ async function waitReady(cluster: LocalCluster, replicas: number): Promise<Datab
       instances.length === replicas && instances.every((i) => i.ready);
   }, { timeoutMs: READY_MS, intervalMs: 500 });
   return db as Database;
-}
-
-/** SQL on one pod through its socket, as the application's user (trust inside the pod). */
-async function onPod(cluster: LocalCluster, pod: string, sql: string): Promise<string> {
-  return (await cluster.kubectl([
-    "exec",
-    pod,
-    "-c",
-    "postgres",
-    "--",
-    "psql",
-    "-U",
-    "admin",
-    "-d",
-    "db1",
-    "-XAtqc",
-    sql,
-  ])).trim();
 }
 
 let clients = 0;
