@@ -77,7 +77,10 @@ prepare() {
     case $(role) in
       primary)
         rm -f "$PGDATA.reclone"
-        if other_primary; then
+        # A standby's data starts in recovery, and promote() checks for another primary.
+        if [ -s "$PGDATA/PG_VERSION" ] && [ -f "$PGDATA/standby.signal" ]; then
+          return 0
+        elif other_primary; then
           [ $((waited % 10)) -ne 0 ] || log "another primary answers at $PGOP_PRIMARY_HOST; waiting"
         elif [ -s "$PGDATA/PG_VERSION" ]; then
           return 0
@@ -146,11 +149,7 @@ promote() {
       return 0
     fi
   fi
-  if other_primary; then
-    [ -n "$told" ] || log "another primary answers at $PGOP_PRIMARY_HOST; not promoting"
-    told=1
-    return 0
-  fi
+  ! promotion_fenced || return 0
   log "promoting (replayed past $lsn)"
   pg_ctl promote -D "$PGDATA" -w -t 60 && setup_primary
 }

@@ -22,6 +22,13 @@ other_primary() {
   PGCONNECT_TIMEOUT=3 primary_promoted
 }
 
+# Labelled primary while a standby: not while another primary serves NAME-rw.
+promotion_fenced() {
+  other_primary || return 1
+  [ -n "$told" ] || log "another primary answers at $PGOP_PRIMARY_HOST; not promoting"
+  told=1
+}
+
 may_init() {
   [ -z "$(meta annotations ${FAILOVER_FROM_ANNOTATION})" ]
 }
