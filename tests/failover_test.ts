@@ -197,6 +197,13 @@ Deno.test({
       await waitUntil(`${oldPrimary} has every row`, async () => {
         return await onPod(cluster, oldPrimary, "select count(*) from w") === want;
       }, { timeoutMs: 60_000, intervalMs: 500 });
+      const log = await cluster.kubectl(["logs", oldPrimary, "-c", "postgres"]);
+      const how = log.includes("cloning the new primary instead")
+        ? "cloned afresh after pg_rewind failed"
+        : log.includes("pg_rewind: Done!")
+        ? "rewound (pg_rewind)"
+        : "without a rewind";
+      console.log(`fail-over: ${oldPrimary} rejoined as a standby, ${how}`);
     } finally {
       // A node left stopped by a failed test is started again, so that clean-up finds it whole.
       if (lost !== undefined) await cluster.realNodes.startNode(lost).catch(() => {});
