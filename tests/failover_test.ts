@@ -95,6 +95,20 @@ Deno.test({
 }, async () => {
   await withCluster({ manifests: [CRD_PATH], realNodes: 2, nodes: 0 }, async (cluster) => {
     await installCrd(cluster);
+    // Both nodes schedulable first (Ready, the node controller's not-ready taint gone), or
+    // both pods could land on the one that is.
+    for (const node of cluster.realNodes.names) {
+      await waitUntil(`node ${node} Ready and untainted`, async () => {
+        const taints = await cluster.kubectl([
+          "get",
+          "node",
+          node,
+          "-o",
+          "jsonpath={.spec.taints}",
+        ]);
+        return await nodeReady(cluster, node) && !taints.includes("not-ready");
+      }, { timeoutMs: 60_000, intervalMs: 250 });
+    }
     const pgop = await startPgop(cluster, ["--failover-delay=10s"]);
     let lost: string | undefined;
     try {
