@@ -149,7 +149,7 @@ promote() {
       return 0
     fi
   fi
-  ! promotion_fenced || return 0
+  [ -n "$lsn" ] || ! promotion_fenced || return 0
   log "promoting (replayed past $lsn)"
   pg_ctl promote -D "$PGDATA" -w -t 60 && setup_primary
 }

@@ -22,7 +22,9 @@ other_primary() {
   PGCONNECT_TIMEOUT=3 primary_promoted
 }
 
-# Labelled primary while a standby: not while another primary serves NAME-rw.
+# Labelled primary while a standby without a switchover's LSN (a fail-over, or
+# a label read stale): not while another primary serves NAME-rw. A switchover
+# needs no check: the old primary's final LSN proves it stopped.
 promotion_fenced() {
   other_primary || return 1
   [ -n "$told" ] || log "another primary answers at $PGOP_PRIMARY_HOST; not promoting"
