@@ -104,6 +104,50 @@ function readThroughRo(n: number): string {
 done; psql "$RO_URI" -XAtqc 'select pg_is_in_recovery()'`;
 }
 
+/**
+ * A write through `NAME-rw` retried for at most 30 s (in the client pod): a
+ * relabelled primary is an endpoint of `NAME-rw` from its relabel on, and
+ * rejects writes as a standby until it has seen the label and promoted (the
+ * write outage of docs/replication.md); a client retries through it.
+ */
+function writeRw(sql: string): string {
+  return `i=0; until PGCONNECT_TIMEOUT=2 ${RW} -c "${sql}"; do
+  i=$((i + 1)); [ $i -le 100 ] || { echo "no write through ${NAME}-rw in 30 s"; exit 1; }; sleep 0.3
+done`;
+}
+
+/**
+ * Runs a step's body; when it fails, logs what pgop and the pods looked like
+ * (roles, readiness, the Database's status, recent events) before rethrowing:
+ * a failure on a slow CI machine then says which part was late.
+ */
+async function diagnosed(cluster: LocalCluster, body: () => Promise<void>): Promise<void> {
+  try {
+    await body();
+  } catch (error) {
+    const show = (args: string[]) => cluster.kubectl(args).catch((e) => String(e));
+    console.error(
+      [
+        "--- pods ---",
+        await show(["get", "pods", "-o", "wide", "--show-labels"]),
+        "--- pod annotations ---",
+        await show([
+          "get",
+          "pods",
+          "-o",
+          "jsonpath={range .items[*]}{.metadata.name} {.metadata.annotations} " +
+          'ready={.status.conditions[?(@.type=="Ready")].status}{"\\n"}{end}',
+        ]),
+        "--- database status ---",
+        await show(["get", "database", NAME, "-o", "jsonpath={.status}"]),
+        "--- events ---",
+        await show(["get", "events", "--sort-by=.lastTimestamp"]),
+      ].join("\n"),
+    );
+    throw error;
+  }
+}
+
 async function scale(cluster: LocalCluster, replicas: number): Promise<void> {
   await cluster.kubectl([
     "patch",
@@ -188,8 +232,10 @@ Deno.test({
   await withCluster({ manifests: [CRD_PATH], realNodes: 1, nodes: 0 }, async (cluster) => {
     await installCrd(cluster);
     const pgop = await startPgop(cluster);
+    const step = (name: string, body: () => Promise<void>) =>
+      t.step(name, () => diagnosed(cluster, body));
     try {
-      await t.step("replicas: 3 is a primary and two streaming standbys", async () => {
+      await step("replicas: 3 is a primary and two streaming standbys", async () => {
         await applyDatabases(cluster, [
           databaseManifest(NAME, {
             spec: { image: POSTGRES_IMAGE, replicas: 3, storage: { size: "1Gi" } },
@@ -215,7 +261,7 @@ Deno.test({
         );
       });
 
-      await t.step("a write through -rw is read through -ro", async () => {
+      await step("a write through -rw is read through -ro", async () => {
         await client(
           cluster,
           `${RW} -c 'create table t (id int primary key)' -c 'insert into t values (1)'`,
@@ -223,7 +269,7 @@ Deno.test({
         assert.equal(await client(cluster, readThroughRo(1)), "t");
       });
 
-      await t.step("a deleted standby comes back and catches up", async () => {
+      await step("a deleted standby comes back and catches up", async () => {
         const standby = `${NAME}-2`;
         const before = await getJson<Pod>(cluster, ["get", "pod", standby]);
         await cluster.kubectl(["delete", "pod", standby, "--wait=false"]);
@@ -240,7 +286,7 @@ Deno.test({
       });
 
       const [from, to] = [`${NAME}-0`, `${NAME}-1`];
-      await t.step(
+      await step(
         `switchover ${from} → ${to} under a writer: no acknowledged row lost`,
         async () => {
           const { acked, longestGapS } = await switchover(cluster, to);
@@ -267,22 +313,25 @@ Deno.test({
         },
       );
 
-      await t.step(
+      await step(
         "scaling 3 → 1 → 3 keeps the data; the primary hands over to pod 0 first",
         async () => {
           await scale(cluster, 1);
           const db = await waitReady(cluster, 1);
           assert.equal(db.status?.primary, `${NAME}-0`);
-          await client(cluster, `${RW} -c 'insert into t values (3)'`);
+          // Ready may still be the standby's readiness: pod 0 promotes once it sees its label.
+          await client(cluster, writeRw("insert into t values (3)"));
           await scale(cluster, 3);
           await waitReady(cluster, 3);
           for (const pod of [`${NAME}-1`, `${NAME}-2`]) {
-            await waitUntil(`3 rows on ${pod}`, async () => (await rows(cluster, pod)) === 3);
+            await waitUntil(`3 rows on ${pod}`, async () => (await rows(cluster, pod)) === 3, {
+              timeoutMs: READY_MS,
+            });
           }
         },
       );
 
-      await t.step("a steady replicated Database costs no write", async () => {
+      await step("a steady replicated Database costs no write", async () => {
         const before = pgop.writes().length;
         const version = await settled(pgop, cluster, "pods", `default/${NAME}-1`);
         assert.deepEqual(
@@ -292,7 +341,7 @@ Deno.test({
         );
       });
 
-      await t.step("deleting the Database removes every pod and volume", async () => {
+      await step("deleting the Database removes every pod and volume", async () => {
         const volumes = (await cluster.kubectl([
           "get",
           "pvc",
