@@ -1,0 +1,80 @@
+/**
+ * `probeReplication()` against real PostgreSQL processes on this machine
+ * (loopback), run by pgop's instance script: the replication role it sets up
+ * can log in over TCP with SCRAM-SHA-256 and read each standby's replay
+ * position; a standby, a wrong password and a closed port are errors. Needs a
+ * PostgreSQL server package (`postgresql-15` on Debian); skipped without one.
+ */
+import assert from "node:assert/strict";
+import { REPLICAS_ANNOTATION, REPLICATION_USER } from "../lib/database/roles.ts";
+import {
+  probeReplication,
+  type ProbeTarget,
+  ReplicationProbeError,
+} from "../lib/database/replication_probe.ts";
+import { InstanceSet, postgresBinDir } from "./support/instances.ts";
+import { freePorts } from "./support/ports.ts";
+import { waitUntil } from "./support/wait.ts";
+
+const binDir = postgresBinDir();
+if (binDir === undefined) {
+  console.warn("replication_probe_test: no PostgreSQL in /usr/lib/postgresql; skipped");
+}
+const PASSWORD = "probe-pass:w'rd";
+
+Deno.test({
+  name: "probeReplication() reads a standby's lag as the replication role, and fails cleanly",
+  ignore: binDir === undefined,
+  async fn() {
+    const set = await InstanceSet.create(2, {
+      binDir: binDir ?? "",
+      replicationPassword: PASSWORD,
+    });
+    try {
+      const [a, b] = set.instances;
+      for (const i of [a, b]) await i.annotate({ [REPLICAS_ANNOTATION]: "2" });
+      await a.label("primary");
+      a.start();
+      await waitUntil("db-0 to be a ready primary", () => a.probe("ready"), { timeoutMs: 60_000 });
+      set.rw.target = a.port;
+      await b.label("replica");
+      b.start();
+      await waitUntil("db-1 to stream", () => b.probe("ready"), { timeoutMs: 60_000 });
+
+      const target: ProbeTarget = {
+        host: "127.0.0.1",
+        port: a.port,
+        user: REPLICATION_USER,
+        password: PASSWORD,
+        database: "postgres",
+        timeoutMs: 5_000,
+      };
+      const signal = new AbortController().signal;
+      let standbys = await probeReplication(target, signal);
+      assert.deepEqual(standbys.map((s) => [s.name, s.streaming]), [["db-1", true]]);
+      // replay_lsn is null until the standby's first status message.
+      await waitUntil("db-1's replay position", async () => {
+        standbys = await probeReplication(target, signal);
+        return standbys[0]?.lagBytes !== undefined;
+      });
+      assert.ok((standbys[0].lagBytes ?? -1) >= 0);
+
+      // A standby is no primary: pg_current_wal_lsn() fails in recovery.
+      await assert.rejects(
+        probeReplication({ ...target, port: b.port }, signal),
+        (e: unknown) => e instanceof ReplicationProbeError && /recovery/.test(e.message),
+      );
+      await assert.rejects(
+        probeReplication({ ...target, password: "wrong" }, signal),
+        (e: unknown) => e instanceof ReplicationProbeError && /password/.test(e.message),
+      );
+      const [closed] = freePorts(1);
+      await assert.rejects(
+        probeReplication({ ...target, port: closed }, signal),
+        ReplicationProbeError,
+      );
+    } finally {
+      await set.stop();
+    }
+  },
+});
