@@ -11,8 +11,10 @@ import {
   probeReplication,
   type ProbeTarget,
   ReplicationProbeError,
+  type StandbyState,
 } from "../lib/database/replication_probe.ts";
 import { InstanceSet, postgresBinDir } from "./support/instances.ts";
+import { PGOP_ENV } from "./support/pgop_runtime.ts";
 import { freePorts } from "./support/ports.ts";
 import { waitUntil } from "./support/wait.ts";
 
@@ -21,6 +23,7 @@ if (binDir === undefined) {
   console.warn("replication_probe_test: no PostgreSQL in /usr/lib/postgresql; skipped");
 }
 const PASSWORD = "probe-pass:w'rd";
+const CHILD = new URL("./support/probe_child.ts", import.meta.url).pathname;
 
 Deno.test({
   name: "probeReplication() reads a standby's lag as the replication role, and fails cleanly",
@@ -68,6 +71,29 @@ Deno.test({
         probeReplication({ ...target, password: "wrong" }, signal),
         (e: unknown) => e instanceof ReplicationProbeError && /password/.test(e.message),
       );
+      // Inside pgop's sandbox: the client reads no environment variable pgop does not grant.
+      const child = new Deno.Command(Deno.execPath(), {
+        args: [
+          "run",
+          "--frozen",
+          "--no-prompt",
+          `--allow-env=${PGOP_ENV.join(",")}`,
+          "--allow-net=127.0.0.1",
+          CHILD,
+        ],
+        env: { PGHOST: "elsewhere", PGUSER: "nobody", PGSSLMODE: "require" },
+        stdin: "piped",
+        stdout: "piped",
+        stderr: "piped",
+      }).spawn();
+      const writer = child.stdin.getWriter();
+      await writer.write(new TextEncoder().encode(JSON.stringify(target)));
+      await writer.close();
+      const out = await child.output();
+      const text = (b: Uint8Array) => new TextDecoder().decode(b);
+      assert.equal(out.code, 0, text(out.stderr));
+      assert.deepEqual(JSON.parse(text(out.stdout)).map((s: StandbyState) => s.name), ["db-1"]);
+
       const [closed] = freePorts(1);
       await assert.rejects(
         probeReplication({ ...target, port: closed }, signal),
