@@ -248,6 +248,7 @@ export function databaseController(
         observations: lag,
         password: passwordFromSecret(writer),
         intervalMs,
+        onLook: (result) => metrics.observeLagLook(result),
       })
     );
   }

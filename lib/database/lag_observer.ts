@@ -70,6 +70,8 @@ export interface LagObserverOptions {
   readonly clock?: Clock;
   /** In [0, 1): spreads the first looks over the first interval. */
   readonly random?: () => number;
+  /** Told how each look ended (one without a Secret yet is none): for a metric. */
+  readonly onLook?: (result: "ok" | "error") => void;
 }
 
 /** A Database due for a look, and where its primary is. */
@@ -185,6 +187,7 @@ export class LagObserver {
         database: LAG_DATABASE,
         timeoutMs: this.#o.timeoutMs ?? LAG_TIMEOUT_MS,
       }, signal);
+      this.#o.onLook?.("ok");
       // Gone or no longer replicated while the look ran: nothing to keep.
       if (!this.#due.has(key)) return;
       const previous = this.#o.observations.store.get(key);
@@ -194,6 +197,7 @@ export class LagObserver {
       }
     } catch (error) {
       if (signal.aborted) return;
+      this.#o.onLook?.("error");
       const fields = { database: key, primary: primary.name, error: String(error) };
       // Once per spell of failures at warning: a primary that stays down is not news every 30 s.
       if (this.#failing.has(key)) log.debug("Replication of {database}: {error}", fields);

@@ -188,8 +188,10 @@ Deno.test("LagObserver changes an observation only when the lag moved, and forge
 Deno.test("LagObserver survives failing looks and a missing password, and retries next interval", async () => {
   let fail = true;
   const secret: { password?: string } = {};
+  const results: string[] = [];
   const { observer, observations, looks, clock } = setup([database("a", 2)], [pod("a", 0)], {
     random: () => 0,
+    onLook: (result) => results.push(result),
     password: () => Promise.resolve(secret.password),
     answer: () => {
       if (fail) throw new Error("connection refused");
@@ -216,6 +218,7 @@ Deno.test("LagObserver survives failing looks and a missing password, and retrie
   await flushMicrotasks();
   assert.equal(looks.length, 2);
   assert.deepEqual(observations.store.get("ns/a")?.lagBytes, { "a-1": 0 });
+  assert.deepEqual(results, ["error", "ok"]);
 });
 
 Deno.test("LagObserver rejects an interval that is not positive", () => {
