@@ -15,7 +15,7 @@
  */
 import { parseArgs } from "node:util";
 import process from "node:process";
-import { REPLICAS_ANNOTATION, REPLICATION_USER } from "../lib/database/roles.ts";
+import { REPLICATION_USER } from "../lib/database/roles.ts";
 import { probeReplication } from "../lib/database/replication_probe.ts";
 import { InstanceSet, postgresBinDir } from "../tests/support/instances.ts";
 import { waitUntil } from "../tests/support/wait.ts";
@@ -31,15 +31,7 @@ if (binDir === undefined) throw new Error("No PostgreSQL server in /usr/lib/post
 const password = "bench-pass";
 const set = await InstanceSet.create(2, { binDir, replicationPassword: password });
 try {
-  const [a, b] = set.instances;
-  for (const i of [a, b]) await i.annotate({ [REPLICAS_ANNOTATION]: "2" });
-  await a.label("primary");
-  a.start();
-  await waitUntil("a ready primary", () => a.probe("ready"), { timeoutMs: 60_000 });
-  set.rw.target = a.port;
-  await b.label("replica");
-  b.start();
-  await waitUntil("a streaming standby", () => b.probe("ready"), { timeoutMs: 60_000 });
+  const [a] = await set.streamingPair();
   const target = {
     host: "127.0.0.1",
     port: a.port,

@@ -6,7 +6,7 @@
  * PostgreSQL server package (`postgresql-15` on Debian); skipped without one.
  */
 import assert from "node:assert/strict";
-import { REPLICAS_ANNOTATION, REPLICATION_USER } from "../lib/database/roles.ts";
+import { REPLICATION_USER } from "../lib/database/roles.ts";
 import {
   probeReplication,
   type ProbeTarget,
@@ -34,15 +34,7 @@ Deno.test({
       replicationPassword: PASSWORD,
     });
     try {
-      const [a, b] = set.instances;
-      for (const i of [a, b]) await i.annotate({ [REPLICAS_ANNOTATION]: "2" });
-      await a.label("primary");
-      a.start();
-      await waitUntil("db-0 to be a ready primary", () => a.probe("ready"), { timeoutMs: 60_000 });
-      set.rw.target = a.port;
-      await b.label("replica");
-      b.start();
-      await waitUntil("db-1 to stream", () => b.probe("ready"), { timeoutMs: 60_000 });
+      const [a, b] = await set.streamingPair();
 
       const target: ProbeTarget = {
         host: "127.0.0.1",
