@@ -96,3 +96,29 @@ Deno.test({
     }
   },
 });
+
+Deno.test("probeReplication() gives up after its timeout on a server that never answers", async () => {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const accepted: Deno.Conn[] = [];
+  const accepting = (async () => {
+    for await (const conn of listener) accepted.push(conn);
+  })();
+  try {
+    await assert.rejects(
+      probeReplication({
+        host: "127.0.0.1",
+        port: listener.addr.port,
+        user: REPLICATION_USER,
+        password: "x",
+        database: "postgres",
+        timeoutMs: 300,
+      }, new AbortController().signal),
+      (e: unknown) =>
+        e instanceof ReplicationProbeError && /timed out after 300 ms/.test(e.message),
+    );
+  } finally {
+    listener.close();
+    await accepting;
+    for (const conn of accepted) conn.close();
+  }
+});

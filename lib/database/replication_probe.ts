@@ -103,11 +103,14 @@ export async function probeReplication(
   signal.throwIfAborted();
   // deno-lint-ignore no-explicit-any
   const sql = postgres(clientOptions(target) as any);
-  const timedOut = new AbortController();
-  const timer = setTimeout(() => timedOut.abort(), target.timeoutMs);
+  // Ending the client rejects whatever it is doing: connecting, authenticating or querying.
   const stop = () => void sql.end({ timeout: 0 });
-  const either = AbortSignal.any([signal, timedOut.signal]);
-  either.addEventListener("abort", stop, { once: true });
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    stop();
+  }, target.timeoutMs);
+  signal.addEventListener("abort", stop, { once: true });
   try {
     const rows = await sql.unsafe(REPLICATION_QUERY).simple();
     return rows.filter((row) => row.application_name != null).map((row) => ({
@@ -117,7 +120,7 @@ export async function probeReplication(
     }));
   } catch (error) {
     signal.throwIfAborted();
-    const why = timedOut.signal.aborted
+    const why = timedOut
       ? `timed out after ${target.timeoutMs} ms`
       : error instanceof Error
       ? error.message
@@ -128,7 +131,7 @@ export async function probeReplication(
     );
   } finally {
     clearTimeout(timer);
-    either.removeEventListener("abort", stop);
+    signal.removeEventListener("abort", stop);
     await sql.end({ timeout: 0 });
   }
 }
