@@ -28,7 +28,12 @@ import type { KubeClient } from "../kube/types.ts";
 import { podReady, roleOf } from "./instances.ts";
 import { type LagObservations, nextObservation } from "./lag_observations.ts";
 import { replicationSecretName } from "./names.ts";
-import { probeReplication, type ProbeTarget, type StandbyState } from "./replication_probe.ts";
+import {
+  NotPrimaryError,
+  probeReplication,
+  type ProbeTarget,
+  type StandbyState,
+} from "./replication_probe.ts";
 import { REPLICATION_USER } from "./roles.ts";
 import { readPassword } from "./secret.ts";
 import { type Database, DEFAULT_REPLICAS, LABEL_INSTANCE, POSTGRES_PORT } from "./types.ts";
@@ -71,7 +76,7 @@ export interface LagObserverOptions {
   /** In [0, 1): spreads the first looks over the first interval. */
   readonly random?: () => number;
   /** Told how each look ended (one without a Secret yet is none): for a metric. */
-  readonly onLook?: (result: "ok" | "error") => void;
+  readonly onLook?: (result: "ok" | "not_primary" | "error") => void;
 }
 
 /** A Database due for a look, and where its primary is. */
@@ -197,8 +202,14 @@ export class LagObserver {
       }
     } catch (error) {
       if (signal.aborted) return;
-      this.#o.onLook?.("error");
       const fields = { database: key, primary: primary.name, error: String(error) };
+      if (error instanceof NotPrimaryError) {
+        // Labelled primary but not promoted yet (a switchover under way): no news.
+        this.#o.onLook?.("not_primary");
+        log.debug("Replication of {database}: {primary} is not a primary yet", fields);
+        return;
+      }
+      this.#o.onLook?.("error");
       // Once per spell of failures at warning: a primary that stays down is not news every 30 s.
       if (this.#failing.has(key)) log.debug("Replication of {database}: {error}", fields);
       else log.warning("Cannot observe the replication of {database}: {error}", fields);

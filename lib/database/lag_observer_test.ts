@@ -4,7 +4,7 @@ import { FakeClock, flushMicrotasks } from "../../tests/support/fake_clock.ts";
 import { IndexedStore } from "../cache/store.ts";
 import { LAG_STEP_BYTES, LagObservations } from "./lag_observations.ts";
 import { LagObserver, type LagObserverOptions } from "./lag_observer.ts";
-import type { ProbeTarget, StandbyState } from "./replication_probe.ts";
+import { NotPrimaryError, type ProbeTarget, type StandbyState } from "./replication_probe.ts";
 import { ROLE_LABEL } from "./roles.ts";
 import { type Database, LABEL_INSTANCE } from "./types.ts";
 
@@ -219,6 +219,21 @@ Deno.test("LagObserver survives failing looks and a missing password, and retrie
   assert.equal(looks.length, 2);
   assert.deepEqual(observations.store.get("ns/a")?.lagBytes, { "a-1": 0 });
   assert.deepEqual(results, ["error", "ok"]);
+});
+
+Deno.test("LagObserver counts a pod labelled primary that is still in recovery apart", async () => {
+  const results: string[] = [];
+  const { observer, observations } = setup([database("a", 2)], [pod("a", 0)], {
+    random: () => 0,
+    onLook: (result) => results.push(result),
+    answer: () => {
+      throw new NotPrimaryError("recovery is in progress");
+    },
+  });
+  observer.sweep(new AbortController().signal);
+  await flushMicrotasks();
+  assert.deepEqual(results, ["not_primary"]);
+  assert.equal(observations.store.size, 0);
 });
 
 Deno.test("LagObserver rejects an interval that is not positive", () => {

@@ -36,11 +36,22 @@ export interface ProbeTarget {
 
 /** The look at a primary failed: unreachable, refused, timed out, or not a primary. */
 export class ReplicationProbeError extends Error {
-  override readonly name = "ReplicationProbeError";
+  override readonly name: string = "ReplicationProbeError";
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
   }
 }
+
+/**
+ * The server asked is in recovery: a standby, or a pod labelled primary that
+ * has not promoted yet (readiness lags a relabel by up to a probe period).
+ */
+export class NotPrimaryError extends ReplicationProbeError {
+  override readonly name: string = "NotPrimaryError";
+}
+
+/** SQLSTATE of `pg_current_wal_lsn()` during recovery (object_not_in_prerequisite_state). */
+const IN_RECOVERY = "55000";
 
 /**
  * The query: one row per connected standby, or one row of nulls without any.
@@ -125,10 +136,12 @@ export async function probeReplication(
       : error instanceof Error
       ? error.message
       : String(error);
-    throw new ReplicationProbeError(
-      `Reading replication from ${target.host}:${target.port} failed: ${why}`,
-      { cause: error },
-    );
+    const Kind = error instanceof postgres.PostgresError && error.code === IN_RECOVERY
+      ? NotPrimaryError
+      : ReplicationProbeError;
+    throw new Kind(`Reading replication from ${target.host}:${target.port} failed: ${why}`, {
+      cause: error,
+    });
   } finally {
     clearTimeout(timer);
     signal.removeEventListener("abort", stop);

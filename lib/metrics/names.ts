@@ -152,7 +152,7 @@ export const REST_RATE_LIMITER_DURATION: MetricName = {
 // Replication lag (lib/database/lag_observer.ts).
 
 /** How a look at a primary's replication ended: the `result` label of {@link LAG_LOOKS}. */
-export const LAG_LOOK_RESULTS = ["ok", "error"] as const;
+export const LAG_LOOK_RESULTS = ["ok", "not_primary", "error"] as const;
 
 export const LAG_LOOKS: MetricName = {
   name: "pgop_replication_lag_looks_total",
