@@ -33,6 +33,8 @@ if (unavailable) console.error(`replication tests skipped: ${unavailable}`);
 /** Cloning standbys and first starts (seconds here; minutes are ample). */
 const READY_MS = 240_000;
 const NAME = "rep";
+/** How often pgop looks at the primary's replication in this test (30 s by default). */
+const LAG_INTERVAL = "2s";
 
 async function getJson<T>(cluster: LocalCluster, args: string[]): Promise<T> {
   return JSON.parse(await cluster.kubectl([...args, "-o", "json"])) as T;
@@ -48,6 +50,30 @@ async function waitReady(cluster: LocalCluster, replicas: number): Promise<Datab
       instances.length === replicas && instances.every((i) => i.ready);
   }, { timeoutMs: READY_MS, intervalMs: 500 });
   return db as Database;
+}
+
+/**
+ * Waits (bounded) until status shows a lag in bytes for every replica and
+ * none for the primary: the observer looks every {@link LAG_INTERVAL}, and a
+ * standby's replay position is known from its first status message.
+ */
+async function waitLag(cluster: LocalCluster): Promise<void> {
+  let last: unknown;
+  try {
+    await waitUntil("lagBytes of every replica in status", async () => {
+      const db = await getJson<Database>(cluster, ["get", "database", NAME]);
+      last = db.status?.instances;
+      const all = db.status?.instances ?? [];
+      return all.length > 1 &&
+        all.every((i) =>
+          i.role === "replica"
+            ? typeof i.lagBytes === "number" && i.lagBytes >= 0
+            : i.lagBytes === undefined
+        );
+    }, { timeoutMs: 60_000, intervalMs: 500 });
+  } catch (error) {
+    throw new Error(`${(error as Error).message}; status.instances: ${JSON.stringify(last)}`);
+  }
 }
 
 /** SQL on one pod through its socket, as the application's user (trust inside the pod). */
@@ -231,7 +257,8 @@ Deno.test({
 }, async (t) => {
   await withCluster({ manifests: [CRD_PATH], realNodes: 1, nodes: 0 }, async (cluster) => {
     await installCrd(cluster);
-    const pgop = await startPgop(cluster);
+    // The lag observer on, and quick: pods here are real, on this machine.
+    const pgop = await startPgop(cluster, [`--replication-lag-interval=${LAG_INTERVAL}`]);
     const step = (name: string, body: () => Promise<void>) =>
       t.step(name, () => diagnosed(cluster, body));
     try {
@@ -260,6 +287,13 @@ Deno.test({
           "2",
         );
       });
+
+      await step(
+        "each standby's lag in bytes, as the primary reports it, is in status",
+        async () => {
+          await waitLag(cluster);
+        },
+      );
 
       await step("a write through -rw is read through -ro", async () => {
         await client(
@@ -332,6 +366,8 @@ Deno.test({
       );
 
       await step("a steady replicated Database costs no write", async () => {
+        // Steady includes the lag: the standbys back from the scale-up are observed again.
+        await waitLag(cluster);
         const before = pgop.writes().length;
         const version = await settled(pgop, cluster, "pods", `default/${NAME}-1`);
         assert.deepEqual(
