@@ -17,19 +17,23 @@ COPY crds/ crds/
 # recipe and says why each is there; its test checks this file agrees, and
 # tests/sandbox_test.ts runs main.ts with these flags and shows what they deny):
 #   net   the API server by its Service name (lib/kube/kubeconfig.ts uses the
-#         name when the IP is not allowed), and the two ports pgop listens on;
+#         name when the IP is not allowed), the two ports pgop listens on, and
+#         PostgreSQL's port on any IPv4 address: the primaries' pod IPs, read
+#         for the replication lag (narrow it to your pod CIDR, <cidr>:5432;
+#         an IPv6 cluster needs --replication-lag-interval=0);
 #   read  the service-account token, CA and namespace, and /etc/pgop for a
 #         mounted metrics certificate;
-#   env   the variables pgop reads (PGOP_* flags, the pod's, the kubeconfig's);
+#   env   the variables pgop reads (PGOP_* flags, the pod's, the kubeconfig's,
+#         two that the PostgreSQL client package reads);
 #   sys   the host name, for the leader identity.
 # No run, write or FFI. The V8 flag keeps the young generation small
 # (tests/support/pgop_runtime.ts says why).
 RUN deno install --frozen --entrypoint main.ts
 RUN deno compile --frozen --no-prompt \
       --v8-flags=--max-semi-space-size=2 \
-      --allow-net=kubernetes.default.svc:443,0.0.0.0:8443,0.0.0.0:8081 \
+      --allow-net=kubernetes.default.svc:443,0.0.0.0:8443,0.0.0.0:8081,0.0.0.0/0:5432 \
       --allow-read=/var/run/secrets/kubernetes.io/serviceaccount,/etc/pgop \
-      "--allow-env=PGOP_*,POD_NAMESPACE,HOSTNAME,KUBECONFIG,HOME,KUBERNETES_SERVICE_HOST,KUBERNETES_SERVICE_PORT,LOG_TOKENS,LOG_STREAM" \
+      "--allow-env=PGOP_*,POD_NAMESPACE,HOSTNAME,KUBECONFIG,HOME,KUBERNETES_SERVICE_HOST,KUBERNETES_SERVICE_PORT,LOG_TOKENS,LOG_STREAM,PGAPPNAME,PGTARGETSESSIONATTRS" \
       --allow-sys=hostname \
       --output /out/pgop main.ts
 

@@ -64,6 +64,7 @@ async function run(
                 dir: ctx.outDir,
                 logName: `pgop-cold-${i + 1}.log`,
                 args: options.pgopArgs,
+                signal: ctx.signal,
               }),
             );
           }

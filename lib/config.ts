@@ -46,6 +46,11 @@ export interface Config {
   readonly retryPeriodMs: number;
   /** Leader identity; default pod name (POD_NAME) or host name, plus a random suffix. */
   readonly identity?: string;
+  /**
+   * Time between two looks at a replicated Database's primary for its
+   * standbys' lag (`lib/database/lag_observer.ts`); 0 = not observed.
+   */
+  readonly replicationLagIntervalMs: number;
   readonly logLevel: "debug" | "info" | "warning" | "error";
   readonly logFormat: "json" | "text" | "auto";
 }
@@ -93,6 +98,7 @@ const options = {
   "renew-deadline": { type: "string", default: "10s" },
   "retry-period": { type: "string", default: "2s" },
   identity: { type: "string" },
+  "replication-lag-interval": { type: "string", default: "30s" },
   "log-level": { type: "string", default: "info" },
   "log-format": { type: "string", default: "auto" },
   help: { type: "boolean", short: "h", default: false },
@@ -135,6 +141,8 @@ export const USAGE =
   --leader-elect               run only while holding the Lease (for several replicas)
   --leader-election-namespace NS, --leader-election-id NAME   the Lease (default $POD_NAMESPACE, pgop-leader)
   --lease-duration D, --renew-deadline D, --retry-period D      (default 15s, 10s, 2s)
+  --replication-lag-interval D  look at each replicated primary for its standbys' lag every D,
+                               connecting to its pod IP on 5432 (default 30s; 0: off)
   --log-level debug|info|warning|error, --log-format json|text|auto
 Durations: 500ms, 10s, 2m, or plain milliseconds.`;
 
@@ -235,6 +243,10 @@ export function parseConfig(
     renewDeadlineMs: parseDuration(values["renew-deadline"], "renew-deadline"),
     retryPeriodMs: parseDuration(values["retry-period"], "retry-period"),
     identity: values.identity,
+    replicationLagIntervalMs: parseDuration(
+      values["replication-lag-interval"],
+      "replication-lag-interval",
+    ),
     logLevel: level as Config["logLevel"],
     logFormat: format as Config["logFormat"],
   };

@@ -10,6 +10,16 @@ Deno.test("parseConfig() gives the documented defaults", () => {
   assert.equal(c.leaderElect, false);
   assert.equal(c.syncTimeoutMs, 120_000);
   assert.deepEqual(c.namespaces, []);
+  assert.equal(c.replicationLagIntervalMs, 30_000);
+});
+
+Deno.test("parseConfig() turns the lag observer off with 0, and the last flag wins", () => {
+  const c = parseConfig(["--replication-lag-interval=0", "--replication-lag-interval=2s"], {});
+  assert.ok(c !== "help");
+  assert.equal(c.replicationLagIntervalMs, 2_000);
+  const off = parseConfig([], { PGOP_REPLICATION_LAG_INTERVAL: "0" });
+  assert.ok(off !== "help");
+  assert.equal(off.replicationLagIntervalMs, 0);
 });
 
 Deno.test("parseConfig() reads PGOP_* variables and lets flags win", () => {

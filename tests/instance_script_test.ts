@@ -229,7 +229,11 @@ Deno.test({
         "the remembered refusal in the log",
         async () => (await b.tail()).includes("refused to promote at FF/0 before"),
       );
-      assert.equal(await b.sql("select pg_is_in_recovery()"), "t");
+      // The script says so before it starts PostgreSQL: wait for it to answer, as a standby.
+      await waitUntil(
+        "db-1 answering, in recovery",
+        async () => (await b.sql("select pg_is_in_recovery()")) === "t",
+      );
     });
   },
 });

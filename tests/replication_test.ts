@@ -34,6 +34,8 @@ if (unavailable) console.error(`replication tests skipped: ${unavailable}`);
 /** Cloning standbys and first starts (seconds here; minutes are ample). */
 const READY_MS = 240_000;
 const NAME = "rep";
+/** How often pgop looks at the primary's replication in this test (30 s by default). */
+const LAG_INTERVAL = "2s";
 
 async function waitReady(cluster: LocalCluster, replicas: number): Promise<Database> {
   let db: Database | undefined;
@@ -45,6 +47,30 @@ async function waitReady(cluster: LocalCluster, replicas: number): Promise<Datab
       instances.length === replicas && instances.every((i) => i.ready);
   }, { timeoutMs: READY_MS, intervalMs: 500 });
   return db as Database;
+}
+
+/**
+ * Waits (bounded) until status shows a lag in bytes for every replica and
+ * none for the primary: the observer looks every {@link LAG_INTERVAL}, and a
+ * standby's replay position is known from its first status message.
+ */
+async function waitLag(cluster: LocalCluster): Promise<void> {
+  let last: unknown;
+  try {
+    await waitUntil("lagBytes of every replica in status", async () => {
+      const db = await getJson<Database>(cluster, ["get", "database", NAME]);
+      last = db.status?.instances;
+      const all = db.status?.instances ?? [];
+      return all.length > 1 &&
+        all.every((i) =>
+          i.role === "replica"
+            ? typeof i.lagBytes === "number" && i.lagBytes >= 0
+            : i.lagBytes === undefined
+        );
+    }, { timeoutMs: 60_000, intervalMs: 500 });
+  } catch (error) {
+    throw new Error(`${(error as Error).message}; status.instances: ${JSON.stringify(last)}`);
+  }
 }
 
 let clients = 0;
@@ -81,6 +107,50 @@ function readThroughRo(n: number): string {
   return `i=0; until [ "$(psql "$RO_URI" -XAtqc 'select count(*) from t' 2>/dev/null)" = ${n} ]; do
   i=$((i + 1)); [ $i -le 150 ] || { echo "not $n rows through ${NAME}-ro"; exit 1; }; sleep 0.2
 done; psql "$RO_URI" -XAtqc 'select pg_is_in_recovery()'`;
+}
+
+/**
+ * A write through `NAME-rw` retried for at most 30 s (in the client pod): a
+ * relabelled primary is an endpoint of `NAME-rw` from its relabel on, and
+ * rejects writes as a standby until it has seen the label and promoted (the
+ * write outage of docs/replication.md); a client retries through it.
+ */
+function writeRw(sql: string): string {
+  return `i=0; until PGCONNECT_TIMEOUT=2 ${RW} -c "${sql}"; do
+  i=$((i + 1)); [ $i -le 100 ] || { echo "no write through ${NAME}-rw in 30 s"; exit 1; }; sleep 0.3
+done`;
+}
+
+/**
+ * Runs a step's body; when it fails, logs what pgop and the pods looked like
+ * (roles, readiness, the Database's status, recent events) before rethrowing:
+ * a failure on a slow CI machine then says which part was late.
+ */
+async function diagnosed(cluster: LocalCluster, body: () => Promise<void>): Promise<void> {
+  try {
+    await body();
+  } catch (error) {
+    const show = (args: string[]) => cluster.kubectl(args).catch((e) => String(e));
+    console.error(
+      [
+        "--- pods ---",
+        await show(["get", "pods", "-o", "wide", "--show-labels"]),
+        "--- pod annotations ---",
+        await show([
+          "get",
+          "pods",
+          "-o",
+          "jsonpath={range .items[*]}{.metadata.name} {.metadata.annotations} " +
+          'ready={.status.conditions[?(@.type=="Ready")].status}{"\\n"}{end}',
+        ]),
+        "--- database status ---",
+        await show(["get", "database", NAME, "-o", "jsonpath={.status}"]),
+        "--- events ---",
+        await show(["get", "events", "--sort-by=.lastTimestamp"]),
+      ].join("\n"),
+    );
+    throw error;
+  }
 }
 
 async function scale(cluster: LocalCluster, replicas: number): Promise<void> {
@@ -166,9 +236,12 @@ Deno.test({
 }, async (t) => {
   await withCluster({ manifests: [CRD_PATH], realNodes: 1, nodes: 0 }, async (cluster) => {
     await installCrd(cluster);
-    const pgop = await startPgop(cluster);
+    // The lag observer on, and quick: pods here are real, on this machine.
+    const pgop = await startPgop(cluster, [`--replication-lag-interval=${LAG_INTERVAL}`]);
+    const step = (name: string, body: () => Promise<void>) =>
+      t.step(name, () => diagnosed(cluster, body));
     try {
-      await t.step("replicas: 3 is a primary and two streaming standbys", async () => {
+      await step("replicas: 3 is a primary and two streaming standbys", async () => {
         await applyDatabases(cluster, [
           databaseManifest(NAME, {
             spec: { image: POSTGRES_IMAGE, replicas: 3, storage: { size: "1Gi" } },
@@ -194,7 +267,14 @@ Deno.test({
         );
       });
 
-      await t.step("a write through -rw is read through -ro", async () => {
+      await step(
+        "each standby's lag in bytes, as the primary reports it, is in status",
+        async () => {
+          await waitLag(cluster);
+        },
+      );
+
+      await step("a write through -rw is read through -ro", async () => {
         await client(
           cluster,
           `${RW} -c 'create table t (id int primary key)' -c 'insert into t values (1)'`,
@@ -202,7 +282,7 @@ Deno.test({
         assert.equal(await client(cluster, readThroughRo(1)), "t");
       });
 
-      await t.step("a deleted standby comes back and catches up", async () => {
+      await step("a deleted standby comes back and catches up", async () => {
         const standby = `${NAME}-2`;
         const before = await getJson<Pod>(cluster, ["get", "pod", standby]);
         await cluster.kubectl(["delete", "pod", standby, "--wait=false"]);
@@ -219,7 +299,7 @@ Deno.test({
       });
 
       const [from, to] = [`${NAME}-0`, `${NAME}-1`];
-      await t.step(
+      await step(
         `switchover ${from} → ${to} under a writer: no acknowledged row lost`,
         async () => {
           const { acked, longestGapS } = await switchover(cluster, to);
@@ -246,22 +326,27 @@ Deno.test({
         },
       );
 
-      await t.step(
+      await step(
         "scaling 3 → 1 → 3 keeps the data; the primary hands over to pod 0 first",
         async () => {
           await scale(cluster, 1);
           const db = await waitReady(cluster, 1);
           assert.equal(db.status?.primary, `${NAME}-0`);
-          await client(cluster, `${RW} -c 'insert into t values (3)'`);
+          // Ready may still be the standby's readiness: pod 0 promotes once it sees its label.
+          await client(cluster, writeRw("insert into t values (3)"));
           await scale(cluster, 3);
           await waitReady(cluster, 3);
           for (const pod of [`${NAME}-1`, `${NAME}-2`]) {
-            await waitUntil(`3 rows on ${pod}`, async () => (await rows(cluster, pod)) === 3);
+            await waitUntil(`3 rows on ${pod}`, async () => (await rows(cluster, pod)) === 3, {
+              timeoutMs: READY_MS,
+            });
           }
         },
       );
 
-      await t.step("a steady replicated Database costs no write", async () => {
+      await step("a steady replicated Database costs no write", async () => {
+        // Steady includes the lag: the standbys back from the scale-up are observed again.
+        await waitLag(cluster);
         const before = pgop.writes().length;
         const version = await settled(pgop, cluster, "pods", `default/${NAME}-1`);
         assert.deepEqual(
@@ -271,7 +356,7 @@ Deno.test({
         );
       });
 
-      await t.step("deleting the Database removes every pod and volume", async () => {
+      await step("deleting the Database removes every pod and volume", async () => {
         const volumes = (await cluster.kubectl([
           "get",
           "pvc",

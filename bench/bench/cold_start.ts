@@ -50,6 +50,8 @@ export interface ColdStartOptions {
    * reducer runs, some 20–30 s after the allocation rate drops.
    */
   readonly settleMs?: number;
+  /** Stops the measurement (and pgop) early: the caller was interrupted. */
+  readonly signal?: AbortSignal;
 }
 
 function sum(record: Readonly<Record<string, number>> | undefined): number {
@@ -78,7 +80,21 @@ export function pauseControllers(cluster: LocalCluster): () => void {
 /** Default settling time before memory is read: steady state, after V8's memory reducer. */
 export const SETTLE_MS = 35_000;
 
-const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Waits `ms`; rejects with the signal's reason as soon as it aborts. */
+function pause(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    signal?.throwIfAborted();
+    const onAbort = () => {
+      clearTimeout(id);
+      reject(signal?.reason);
+    };
+    const id = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}
 
 /** Starts pgop as a child against the populated cluster, measures, and stops it. */
 export async function measureColdStart(options: ColdStartOptions): Promise<ColdStart> {
@@ -95,13 +111,13 @@ export async function measureColdStart(options: ColdStartOptions): Promise<ColdS
     let stats = await pgop.stats();
     const deadline = performance.now() + 600_000;
     while (sum(stats.reconciles) < options.databases && performance.now() < deadline) {
-      await pause(100);
+      await pause(100, options.signal);
       stats = await pgop.stats();
     }
     const resyncSeconds = sum(stats.reconciles) >= options.databases
       ? (performance.now() - syncedAt) / 1000
       : undefined;
-    await pause(options.settleMs ?? SETTLE_MS);
+    await pause(options.settleMs ?? SETTLE_MS, options.signal);
     stats = await pgop.stats();
     const requests = totals(await pgop.requests());
     const syncedMs = pgop.cachesSyncedMs();

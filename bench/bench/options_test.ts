@@ -7,7 +7,7 @@ Deno.test("parseBenchOptions() defaults to 100 and 1,000 with a 30 s steady wind
     sizes: [100, 1000],
     coldSizes: [],
     runs: 3,
-    floorWorkers: 64,
+    floorWorkers: 16,
     steadySeconds: 30,
     pgopArgs: [],
     out: undefined,

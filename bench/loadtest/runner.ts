@@ -28,6 +28,8 @@ export interface RunContext {
   readonly target: Target;
   readonly outDir: string;
   readonly log: (message: string) => void;
+  /** Aborted on Ctrl-C or SIGTERM: a long hook stops what it started and returns. */
+  readonly signal: AbortSignal;
 }
 
 /** Extra steps a caller (the benchmark) adds to a run. */
@@ -69,7 +71,9 @@ export async function runLoadtest(
   const log = (message: string) => display.log(message);
   const interrupt = new AbortController();
   const onInterrupt = () => interrupt.abort(new Error("Interrupted"));
+  // A plain `kill` too: the run stops its pgop child and its control plane as on Ctrl-C.
   Deno.addSignalListener("SIGINT", onInterrupt);
+  Deno.addSignalListener("SIGTERM", onInterrupt);
   const machine = await machineInfo();
   const startedAt = new Date().toISOString();
   let target: Target | undefined;
@@ -124,7 +128,9 @@ export async function runLoadtest(
       interrupt: interrupt.signal,
       baselineWatches,
     });
-    const extra = hooks.afterStop ? await hooks.afterStop({ target, outDir, log }) : undefined;
+    const extra = hooks.afterStop
+      ? await hooks.afterStop({ target, outDir, log, signal: interrupt.signal })
+      : undefined;
     let cleanupSeconds: number | undefined;
     if (options.cleanup && !(hooks.discardLocalCluster && target.local)) {
       log("cleaning up…");
@@ -152,6 +158,7 @@ export async function runLoadtest(
   } finally {
     tool?.close();
     Deno.removeSignalListener("SIGINT", onInterrupt);
+    Deno.removeSignalListener("SIGTERM", onInterrupt);
     if (target?.local && !options.cleanup && !hooks.discardLocalCluster) {
       await holdUntilInterrupted(target);
     }

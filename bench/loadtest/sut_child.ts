@@ -6,7 +6,11 @@
  *
  * @module
  */
-import { localPermissions, pgopRunFlags } from "../../tests/support/pgop_runtime.ts";
+import {
+  LAG_OBSERVER_OFF,
+  localPermissions,
+  pgopRunFlags,
+} from "../../tests/support/pgop_runtime.ts";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { freePorts } from "../../tests/support/ports.ts";
@@ -75,6 +79,7 @@ export async function startChildPgop(options: ChildPgopOptions): Promise<ChildPg
       `--metrics-address=127.0.0.1:${metricsPort}`,
       "--health-probe-address=0",
       "--log-format=json",
+      LAG_OBSERVER_OFF,
       ...options.args,
     ],
     cwd: REPO_ROOT,

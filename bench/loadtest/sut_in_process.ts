@@ -12,6 +12,7 @@ import { RestClient } from "../../lib/kube/rest_client.ts";
 import { configureLogging } from "../../lib/log.ts";
 import { PgopMetrics } from "../../lib/metrics/registry.ts";
 import { newOperator } from "../../lib/operator.ts";
+import { LAG_OBSERVER_OFF } from "../../tests/support/pgop_runtime.ts";
 import { parsePromText } from "../../tests/support/prometheus_text.ts";
 import { RequestCounter } from "./request_counts.ts";
 import {
@@ -32,7 +33,7 @@ export async function startInProcessPgop(
 ): Promise<SystemUnderTest> {
   await (logging ??= configureLogging({ level: "warning", format: "text" }));
   const parsed = parseConfig(
-    ["--metrics-address=127.0.0.1:0", "--health-probe-address=0", ...args],
+    ["--metrics-address=127.0.0.1:0", "--health-probe-address=0", LAG_OBSERVER_OFF, ...args],
     {},
   );
   if (parsed === "help") throw new RangeError("--pgop-args must not ask for help");

@@ -35,7 +35,10 @@ import {
 } from "../queue/rate_limiters.ts";
 import { TokenBucket } from "../queue/token_bucket.ts";
 import type { WorkQueueMetricsProvider } from "../queue/queue_metrics.ts";
+import { objectKey } from "../cache/store.ts";
 import { instanceChanged } from "./instances.ts";
+import { LagObservations } from "./lag_observations.ts";
+import { LagObserver, passwordFromSecret } from "./lag_observer.ts";
 import { SWITCHOVER_ANNOTATION } from "./pod_roles.ts";
 import { podProblemChanged } from "./pods.ts";
 import { newProjections } from "./projection.ts";
@@ -179,7 +182,9 @@ export interface DatabaseInformers {
 /**
  * Sets up the Database controller on `mgr`: For(Database).Owns(StatefulSet,
  * Service, Secret).Watches(Pod, by its instance label; pgop labels each pod
- * with its role). Returns its caches.
+ * with its role).Watches(the replication lag observations, by Database), and,
+ * unless `config.replicationLagIntervalMs` is 0, the lag observer beside it
+ * on the leader. Returns its caches.
  */
 export function databaseController(
   mgr: Manager,
@@ -192,6 +197,7 @@ export function databaseController(
   const secrets = mgr.cache(Resources.secrets, declared.secrets);
   const pods = mgr.cache(Resources.pods, declared.pods);
   metrics.setPhaseCounter(() => countPhases(databases.store));
+  const lag = new LagObservations();
 
   // The reconciler reads pgop's own writes until the caches catch up.
   const readYourWrites = <T extends KubeObject>(informer: InformerLike<T>, o: CacheOptions<T>) =>
@@ -204,6 +210,7 @@ export function databaseController(
       services: readYourWrites(services, declared.services),
       secrets: readYourWrites(secrets, declared.secrets),
       pods: pods.store,
+      lag: lag.store,
     },
     events: new KubeEventRecorder(writer, { component: "pgop" }),
     failoverDelayMs: config.failoverDelayMs,
@@ -222,6 +229,8 @@ export function databaseController(
       const [before, after] = [a as Pod | undefined, b as Pod | undefined];
       return podProblemChanged(before, after) || instanceChanged(before, after);
     })
+    // The observer stores an observation only when a lag moved (`lag_observations.ts`).
+    .watches(lag, objectKey)
     .withOptions({
       workers: config.workers,
       rateLimiter: databaseRateLimiter(config),
@@ -231,5 +240,19 @@ export function databaseController(
       onReconcile: (outcome, seconds) => metrics.observeReconcile(outcome, seconds),
     })
     .complete(reconciler);
+  const intervalMs = config.replicationLagIntervalMs;
+  if (intervalMs > 0) {
+    // A fresh observer per term of leadership: a standby replica connects to no database.
+    mgr.addController(() =>
+      new LagObserver({
+        databases: databases.store,
+        pods: pods.store,
+        observations: lag,
+        password: passwordFromSecret(writer),
+        intervalMs,
+        onLook: (result) => metrics.observeLagLook(result),
+      })
+    );
+  }
   return { databases, statefulSets, services, secrets, pods };
 }

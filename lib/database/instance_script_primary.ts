@@ -66,8 +66,10 @@ ensure_hba() {
     printf 'host replication %s all scram-sha-256\n' "$PGOP_REPLICATION_USER" >>"$PGDATA/pg_hba.conf"
 }
 
-# Once per start or promotion: the replication role with its password, and
-# the functions pg_rewind needs granted to it (so no superuser password leaves the pod).
+# Once per start or promotion: the replication role with its password, the
+# functions pg_rewind needs granted to it (so no superuser password leaves the pod),
+# and pg_read_all_stats, so that pgop, logging in as it, sees each standby's
+# replay position in pg_stat_replication (hidden from other roles).
 #
 # Slots and synchronous names first, and these commits local only: a promoted
 # standby inherits the old primary's synchronous_standby_names (ALTER SYSTEM
@@ -84,6 +86,7 @@ setup_primary() {
     printf 'grant execute on function pg_catalog.%s to %s;\n' \
       'pg_ls_dir(text, boolean, boolean)' "$u" 'pg_stat_file(text, boolean)' "$u" \
       'pg_read_binary_file(text)' "$u" 'pg_read_binary_file(text, bigint, bigint, boolean)' "$u"
+    printf 'grant pg_read_all_stats to %s;\n' "$u"
   } | sql >/dev/null || log "could not set up the replication role"
 }
 

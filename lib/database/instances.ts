@@ -31,17 +31,37 @@ export function terminationMessage(pod: Pod): string | undefined {
   return status?.state?.terminated?.message ?? status?.lastState?.terminated?.message;
 }
 
+/** The standbys' lag as a primary reported it (`lag_observations.ts` keeps one per Database). */
+export interface ObservedLag {
+  /** The pod that reported it. */
+  readonly primary: string;
+  /** Standby pod name → lag in bytes. */
+  readonly lagBytes: Readonly<Record<string, number>>;
+}
+
 /**
- * Per pod in ordinal order: name, role, readiness. For `status.instances`.
+ * Per pod in ordinal order: name, role, readiness, and a replica's lag when
+ * `lag` was reported by `primary`. For `status.instances`.
  * With `primary` (the plan's), the roles are the ones pgop is giving the pods
  * this round rather than their labels as last seen: status then does not
  * change again when the labels arrive.
  */
-export function instanceStatuses(pods: readonly Pod[], primary?: string): InstanceStatus[] {
+export function instanceStatuses(
+  pods: readonly Pod[],
+  primary?: string,
+  lag?: ObservedLag,
+): InstanceStatus[] {
+  const lagOf = lag !== undefined && lag.primary === primary ? lag.lagBytes : {};
   return live(pods).map((pod) => {
-    const name = pod.metadata?.name;
+    const name = pod.metadata?.name ?? "";
     const role = primary === undefined ? roleOf(pod) : name === primary ? "primary" : "replica";
-    return { name: pod.metadata?.name ?? "", ...(role ? { role } : {}), ready: podReady(pod) };
+    const lagBytes = role === "replica" ? lagOf[name] : undefined;
+    return {
+      name,
+      ...(role ? { role } : {}),
+      ready: podReady(pod),
+      ...(lagBytes === undefined ? {} : { lagBytes }),
+    };
   });
 }
 

@@ -76,6 +76,21 @@ Deno.test("instanceStatuses() with the plan's primary gives the roles being set"
   ]);
 });
 
+Deno.test("instanceStatuses() shows a replica's lag when the current primary reported it", () => {
+  const pods = [pod("db-0", { role: "primary" }), pod("db-1", { role: "replica" }), pod("db-2")];
+  const lag = { primary: "db-0", lagBytes: { "db-0": 1, "db-1": 42 } };
+  assert.deepEqual(instanceStatuses(pods, "db-0", lag), [
+    { name: "db-0", role: "primary", ready: false },
+    { name: "db-1", role: "replica", ready: false, lagBytes: 42 },
+    { name: "db-2", role: "replica", ready: false },
+  ]);
+  // Reported by a pod that is no longer the primary: not shown.
+  assert.deepEqual(
+    instanceStatuses(pods, "db-1", lag).map((i) => i.lagBytes),
+    [undefined, undefined, undefined],
+  );
+});
+
 Deno.test("instanceChanged() sees what roles and status read, not routine kubelet updates", () => {
   const a = pod("db-0", { role: "replica", ready: true });
   const restarted: Pod = {

@@ -171,6 +171,8 @@ export function podView(interning: Interning): MessageSchema {
         },
         3: { name: "message", type: "string", omitEmpty: true },
         4: { name: "reason", type: "string", omitEmpty: true },
+        // Where pgop reads a primary's replication from (`lag_observer.ts`).
+        6: { name: "podIP", type: "string", omitEmpty: true },
         8: {
           name: "containerStatuses",
           type: "message",

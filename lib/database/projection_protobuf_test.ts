@@ -45,5 +45,6 @@ Deno.test("the pod view decodes what its projection keeps of a pod that cannot p
     "the capture is of a failing pod",
   );
   assert.deepEqual(projectPod(proto), projectPod(json));
+  assert.equal(proto.status?.podIP, json.status?.podIP, "the address pgop observes lag at");
   assert.deepEqual(proto.spec, { nodeName: json.spec?.nodeName }, "of the spec only its node");
 });

@@ -46,7 +46,7 @@ import {
 import { generatePassword } from "./password.ts";
 import { statefulSetName } from "./names.ts";
 import { childPlans } from "./plans.ts";
-import { instanceStatuses } from "./instances.ts";
+import { instanceStatuses, type ObservedLag } from "./instances.ts";
 import { planRoles, type RolePlan } from "./pod_roles.ts";
 import { podKeys, podProblem } from "./pods.ts";
 import { applyRoles, databasePods, recreateForParallel, roleRequeue } from "./replication_step.ts";
@@ -71,6 +71,8 @@ export interface DatabaseCaches {
   readonly secrets: MutationCache<Secret>;
   /** The Databases' pods (projected, `pods.ts`): their roles, and why one does not start. */
   readonly pods?: Pick<StoreReader<Pod>, "get">;
+  /** What the lag observer last saw of each Database's standbys (`lag_observations.ts`). */
+  readonly lag?: Pick<StoreReader<ObservedLag>, "get">;
 }
 
 /** Options of {@link DatabaseReconciler}. */
@@ -226,7 +228,7 @@ export class DatabaseReconciler implements Reconciler {
       ...this.#observe(statefulSet),
       storage,
       primary: roles?.primary,
-      instances: instanceStatuses(pods, roles?.primary),
+      instances: instanceStatuses(pods, roles?.primary, this.#o.caches.lag?.get(request.key)),
       lastFailover,
     }, signal);
     return soonest(roleRequeue(db, roles, rolesApplied), check.requeueAfterMs);

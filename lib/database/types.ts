@@ -125,6 +125,12 @@ export interface InstanceStatus {
   readonly role?: "primary" | "replica";
   /** Whether it serves its role (a replica: streaming from the primary). */
   readonly ready?: boolean;
+  /**
+   * A replica's replication lag in bytes of WAL, as the primary last reported
+   * it (`pg_current_wal_lsn() - replay_lsn`); updated when it moves by 1 MiB
+   * and by half (`lag_observations.ts`). Absent when not observed.
+   */
+  readonly lagBytes?: number;
 }
 
 /** The last automated fail-over (`docs/failover.md`), as `status.lastFailover` reports it. */

@@ -153,6 +153,17 @@ export const REST_RATE_LIMITER_DURATION: MetricName = {
   help: "Time in seconds a request waited on the client-side rate limiter, by verb.",
 };
 
+// Replication lag (lib/database/lag_observer.ts).
+
+/** How a look at a primary's replication ended: the `result` label of {@link LAG_LOOKS}. */
+export const LAG_LOOK_RESULTS = ["ok", "not_primary", "error"] as const;
+
+export const LAG_LOOKS: MetricName = {
+  name: "pgop_replication_lag_looks_total",
+  help:
+    "Looks at primaries for their standbys' lag (a Secret read, a connection, a query), by result.",
+};
+
 // Watch cache.
 
 export const CACHE_OBJECTS: MetricName = {

@@ -123,6 +123,12 @@ export class PgopMetrics implements WorkQueueMetricsProvider {
     registers: this.#registers,
   });
 
+  readonly #lagLooks = new Counter({
+    ...N.LAG_LOOKS,
+    labelNames: ["result"] as const,
+    registers: this.#registers,
+  });
+
   readonly #leader = new Gauge({
     ...N.LEADER_STATUS,
     labelNames: ["name"] as const,
@@ -134,6 +140,7 @@ export class PgopMetrics implements WorkQueueMetricsProvider {
       this.#reconcileDuration.zero({ result });
       this.#reconcileTotal.inc({ result }, 0);
     }
+    for (const result of N.LAG_LOOK_RESULTS) this.#lagLooks.inc({ result }, 0);
     const phases = () => this.#phaseCounter;
     new Gauge({
       ...N.DATABASES,
@@ -228,6 +235,11 @@ export class PgopMetrics implements WorkQueueMetricsProvider {
       synced: (wallMs) => lastSync.set(wallMs / 1000),
       event: (type) => events.inc({ resource, type }),
     };
+  }
+
+  /** Counts one look at a primary's replication: `pgop_replication_lag_looks_total{result}`. */
+  observeLagLook(result: typeof N.LAG_LOOK_RESULTS[number]): void {
+    this.#lagLooks.inc({ result });
   }
 
   /** Sets `leader_election_master_status{name}` to 1 while leading, else 0. */

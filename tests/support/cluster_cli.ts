@@ -17,7 +17,7 @@ import { parseArgs } from "node:util";
 import { ensureBinaries } from "./binaries.ts";
 import { LocalCluster } from "./cluster.ts";
 import { realNodeUnavailable } from "./node/capability.ts";
-import { localPermissions, pgopRunFlags } from "./pgop_runtime.ts";
+import { LAG_OBSERVER_OFF, localPermissions, pgopRunFlags } from "./pgop_runtime.ts";
 
 /**
  * Starts a cluster and keeps it until SIGINT/SIGTERM, or until `onReady`
@@ -103,6 +103,7 @@ async function run(pgopArgs: string[]): Promise<void> {
           `--kubeconfig=${cluster.kubeconfigPath}`,
           "--metrics-address=127.0.0.1:8080",
           "--health-probe-address=127.0.0.1:8081",
+          LAG_OBSERVER_OFF,
           ...pgopArgs,
         ],
         stdin: "null",

@@ -12,11 +12,14 @@
  */
 import { join } from "node:path";
 import { compactScript } from "../../lib/database/instance_script.ts";
-import { ROLE_LABEL } from "../../lib/database/roles.ts";
+import { REPLICAS_ANNOTATION, ROLE_LABEL } from "../../lib/database/roles.ts";
 import { forgetCluster, reapStaleClusters, rememberCluster } from "./reaper.ts";
 import { Component } from "./process.ts";
 import { freePorts } from "./ports.ts";
 import { Forwarder } from "./forwarder.ts";
+import { waitUntil } from "./wait.ts";
+
+const ONE_MINUTE = { timeoutMs: 60_000 };
 
 /** The directory of PostgreSQL's programs (the newest major version installed), if any. */
 export function postgresBinDir(): string | undefined {
@@ -243,6 +246,23 @@ export class InstanceSet {
     const decode = (b: Uint8Array) => new TextDecoder().decode(b).trim();
     if (code !== 0) throw new Error(`psql on port ${port} failed: ${decode(stderr)}`);
     return decode(stdout);
+  }
+
+  /**
+   * The first two instances as a ready primary behind {@link rw} and a
+   * standby streaming from it (each waited for, at most a minute).
+   */
+  async streamingPair(): Promise<[Instance, Instance]> {
+    const [a, b] = this.instances;
+    for (const i of [a, b]) await i.annotate({ [REPLICAS_ANNOTATION]: "2" });
+    await a.label("primary");
+    a.start();
+    await waitUntil(`${a.pod} to be a ready primary`, () => a.probe("ready"), ONE_MINUTE);
+    this.rw.target = a.port;
+    await b.label("replica");
+    b.start();
+    await waitUntil(`${b.pod} to stream`, () => b.probe("ready"), ONE_MINUTE);
+    return [a, b];
   }
 
   /** Stops every instance (SIGTERM, the script's fast shutdown), kills what is left, removes all. */

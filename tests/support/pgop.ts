@@ -17,6 +17,7 @@ import { newOperator, type Operator } from "../../lib/operator.ts";
 import type { Database } from "../../lib/database/types.ts";
 import { configureLogging } from "../../lib/log.ts";
 import { clientFor } from "./client.ts";
+import { LAG_OBSERVER_OFF } from "./pgop_runtime.ts";
 import type { LocalCluster } from "./cluster.ts";
 
 /** Path of the CRD manifest. */
@@ -107,6 +108,7 @@ export async function startPgop(
   const config = parseConfig([
     "--metrics-address=127.0.0.1:0",
     "--health-probe-address=0",
+    LAG_OBSERVER_OFF,
     ...args,
   ], {}) as Config;
   const metrics = new PgopMetrics();

@@ -13,7 +13,7 @@
  * @module
  */
 import { MAIN_PATH } from "./pgop.ts";
-import { localPermissions, pgopRunFlags } from "./pgop_runtime.ts";
+import { LAG_OBSERVER_OFF, localPermissions, pgopRunFlags } from "./pgop_runtime.ts";
 
 /** Options of {@link PgopChild.start}. */
 export interface PgopChildOptions {
@@ -72,6 +72,7 @@ export class PgopChild {
         MAIN_PATH,
         // Health probes on a port of their own choosing, unless `args` says otherwise.
         "--health-probe-address=127.0.0.1:0",
+        LAG_OBSERVER_OFF,
         ...args,
       ],
       cwd: repoRoot,

@@ -12,7 +12,7 @@
 import { fileURLToPath } from "node:url";
 import { join } from "node:path";
 import { type Config, CONFIG_ENV, parseConfig } from "../../lib/config.ts";
-import { pgopPermissions, pgopRunFlags, targetFor } from "./pgop_runtime.ts";
+import { LAG_OBSERVER_OFF, pgopPermissions, pgopRunFlags, targetFor } from "./pgop_runtime.ts";
 
 const MAIN = fileURLToPath(new URL("../../main.ts", import.meta.url));
 /** The repository's Deno, by the path deno.json's `--allow-run` names (not the resolved one). */
@@ -35,8 +35,11 @@ function kubeconfigFiles(config: Config): string[] {
   return fallback && exists(fallback) ? [fallback] : [];
 }
 
-async function main(args: string[]): Promise<number> {
+async function main(given: string[]): Promise<number> {
   const env = Object.fromEntries(CONFIG_ENV.map((name) => [name, Deno.env.get(name)]));
+  // The lag observer is off unless asked for: `deno task cluster up` makes kwok pods, whose IPs are not real.
+  const off = env.PGOP_REPLICATION_LAG_INTERVAL === undefined ? [LAG_OBSERVER_OFF] : [];
+  const args = [...off, ...given];
   const config = parseConfig(args, env);
   const flags = config === "help" ? pgopRunFlags() : pgopRunFlags(
     pgopPermissions(

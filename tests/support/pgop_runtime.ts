@@ -6,9 +6,10 @@
  * says the same; tests/sandbox_test.ts runs main.ts with them and shows what
  * they deny.
  *
- * The permissions are one recipe with two inputs that only a deployment
- * knows: which API server pgop talks to and which addresses it listens on
- * (`--allow-net`), and which files hold its credentials (`--allow-read`).
+ * The permissions are one recipe with inputs that only a deployment
+ * knows: which API server pgop talks to, which addresses it listens on and
+ * where its databases' pods are (`--allow-net`), and which files hold its
+ * credentials (`--allow-read`).
  * {@link IN_CLUSTER} is the Dockerfile's; launchers that know the cluster
  * (a kubeconfig) build theirs with {@link targetFor}.
  *
@@ -33,7 +34,10 @@ export const PGOP_V8_FLAGS = "--max-semi-space-size=2";
  * `HOSTNAME` (the leader identity), set in a pod; `KUBECONFIG` and `HOME` to
  * find a kubeconfig; `KUBERNETES_SERVICE_HOST`/`_PORT` for the in-cluster
  * configuration; `LOG_TOKENS` and `LOG_STREAM`, which the `yaml` package
- * reads while parsing a kubeconfig (it throws without them).
+ * reads while parsing a kubeconfig (it throws without them); `PGAPPNAME`
+ * and `PGTARGETSESSIONATTRS`, which the `postgres` package reads on every
+ * connection whatever its options say (lib/database/replication_probe.ts sets
+ * everything else explicitly, so no other `PG*` variable is read).
  */
 export const PGOP_ENV: readonly string[] = [
   "PGOP_*",
@@ -45,6 +49,8 @@ export const PGOP_ENV: readonly string[] = [
   "KUBERNETES_SERVICE_PORT",
   "LOG_TOKENS",
   "LOG_STREAM",
+  "PGAPPNAME",
+  "PGTARGETSESSIONATTRS",
 ];
 
 /** The only system information pgop asks for (`--allow-sys`): the host name, for the leader identity. */
@@ -58,7 +64,29 @@ export interface PgopTarget {
   readonly listen: readonly string[];
   /** Files and directories pgop reads: kubeconfig, credentials, the metrics certificate. */
   readonly read: readonly string[];
+  /**
+   * Where pgop connects to PostgreSQL: the primaries' pod IPs on 5432, for
+   * the replication lag (lib/database/lag_observer.ts). Pod IPs are not known
+   * in advance; Deno takes an IPv4 CIDR with a port (`10.244.0.0/16:5432`),
+   * not an IPv6 one. Empty or absent: none (the observer off).
+   */
+  readonly databases?: readonly string[];
 }
+
+/**
+ * Any IPv4 address on PostgreSQL's port: where pods may be depends on the
+ * cluster's pod network, which the image cannot know. A deployment that
+ * knows its pod CIDR narrows it (`<cidr>:5432`).
+ */
+export const ANY_POD_POSTGRES = "0.0.0.0/0:5432";
+
+/**
+ * Turns the replication lag observer off. Every launcher in tests/ and bench/
+ * passes it first (a later flag wins): kwok's simulated pods have made-up IPs
+ * that are not on this machine, and pgop must never connect to them. Tests on
+ * real nodes turn it on again with a later `--replication-lag-interval`.
+ */
+export const LAG_OBSERVER_OFF = "--replication-lag-interval=0";
 
 /** The service account's token, CA and namespace, mounted into every pod. */
 export const SERVICE_ACCOUNT_DIR = "/var/run/secrets/kubernetes.io/serviceaccount";
@@ -70,17 +98,20 @@ export const SERVICE_ACCOUNT_DIR = "/var/run/secrets/kubernetes.io/serviceaccoun
  * `KUBERNETES_SERVICE_HOST` is not allowed. Listening: the secure metrics
  * port and the health probes of deploy/. Reading: the service account, and
  * `/etc/pgop` for a mounted metrics certificate (`--metrics-cert-dir`).
+ * Connecting, besides: PostgreSQL on any IPv4 pod ({@link ANY_POD_POSTGRES}),
+ * for the replication lag.
  */
 export const IN_CLUSTER: PgopTarget = {
   apiServer: "kubernetes.default.svc:443",
   listen: ["0.0.0.0:8443", "0.0.0.0:8081"],
   read: [SERVICE_ACCOUNT_DIR, "/etc/pgop"],
+  databases: [ANY_POD_POSTGRES],
 };
 
 /** The `--allow-*` flags for `target`: nothing unscoped, no run, write or FFI. */
 export function pgopPermissions(target: PgopTarget = IN_CLUSTER): string[] {
   return [
-    `--allow-net=${[target.apiServer, ...target.listen].join(",")}`,
+    `--allow-net=${[target.apiServer, ...target.listen, ...target.databases ?? []].join(",")}`,
     // An empty `--allow-read=` would not mean "nothing": leave the flag out.
     ...(target.read.length > 0 ? [`--allow-read=${target.read.join(",")}`] : []),
     `--allow-env=${PGOP_ENV.join(",")}`,
@@ -150,5 +181,6 @@ export async function targetFor(config: Config, kubeconfigFiles: readonly string
     apiServer: hostPort(cluster.server),
     listen,
     read: [...kubeconfigFiles, ...files, ...(config.metricsCertDir ? [config.metricsCertDir] : [])],
+    databases: config.replicationLagIntervalMs > 0 ? [ANY_POD_POSTGRES] : [],
   } satisfies PgopTarget;
 }

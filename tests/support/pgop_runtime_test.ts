@@ -2,7 +2,9 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { parseConfig } from "../../lib/config.ts";
 import {
+  ANY_POD_POSTGRES,
   IN_CLUSTER,
+  LAG_OBSERVER_OFF,
   localPermissions,
   PGOP_V8_FLAGS,
   pgopPermissions,
@@ -37,7 +39,7 @@ Deno.test("every recipe grants the same kinds of permission, each scoped, and ne
         "users: [{name: u, user: {token-file: /run/token}}]\n" +
         "contexts: [{name: x, context: {cluster: c, user: u}}]\ncurrent-context: x\n",
     );
-    const config = parseConfig(["--kubeconfig", kubeconfig], {});
+    const config = parseConfig(["--kubeconfig", kubeconfig, LAG_OBSERVER_OFF], {});
     assert.ok(config !== "help");
     const dev = pgopPermissions(await targetFor(config, [kubeconfig]));
     assert.deepEqual(
@@ -59,6 +61,13 @@ Deno.test("every recipe grants the same kinds of permission, each scoped, and ne
       assert.equal(sys, "hostname");
     }
     assert.deepEqual(pgopRunFlags(dev).slice(1), dev);
+    // With the lag observer on (the default), PostgreSQL's port on any IPv4 pod too.
+    const observing = parseConfig(["--kubeconfig", kubeconfig], {});
+    assert.ok(observing !== "help");
+    assert.equal(
+      byName(pgopPermissions(await targetFor(observing, [kubeconfig]))).get("--allow-net"),
+      `10.1.2.3:6443,0.0.0.0:8080,0.0.0.0:8081,${ANY_POD_POSTGRES}`,
+    );
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

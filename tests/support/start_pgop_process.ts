@@ -8,7 +8,7 @@ import { dirname, join } from "node:path";
 import type { LocalCluster } from "./cluster.ts";
 import { MAIN_PATH } from "./pgop.ts";
 import { PgopProcess } from "./pgop_process.ts";
-import { localPermissions, pgopRunFlags } from "./pgop_runtime.ts";
+import { LAG_OBSERVER_OFF, localPermissions, pgopRunFlags } from "./pgop_runtime.ts";
 
 const REPO_ROOT = dirname(MAIN_PATH);
 
@@ -56,6 +56,7 @@ export function startPgopProcess(
     "--health-probe-address=127.0.0.1:0",
     "--log-format=json",
     "--log-level=info",
+    LAG_OBSERVER_OFF,
     ...(options.args ?? []),
   ];
   const log = Deno.openSync(logFile, { create: true, append: true });
