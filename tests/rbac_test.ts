@@ -122,6 +122,8 @@ const NEVER = [
 /** Cluster-wide requests pgop never makes. */
 const NEVER_CLUSTER = [
   ["list", "nodes"],
+  ["watch", "nodes"],
+  ["patch", "nodes"],
   ["list", "leases.coordination.k8s.io", "-A"],
   ["create", "clusterrolebindings.rbac.authorization.k8s.io"],
   ["create", "serviceaccounts/token", "-n", "pgop-system"],
@@ -146,6 +148,8 @@ const ALLOWED_RESOURCES = new Set([
   "events",
   "persistentvolumeclaims",
   "leases.coordination.k8s.io",
+  // Fail-over reads a lost primary's node by name (deploy/base/node_reader.yaml): get only.
+  "nodes",
   "tokenreviews.authentication.k8s.io",
   "subjectaccessreviews.authorization.k8s.io",
   // Granted to every authenticated user by the default roles.
@@ -396,6 +400,9 @@ async function runMode(t: Deno.TestContext, mode: InstallMode): Promise<void> {
           );
         }
         for (const row of rows) {
+          if (row.resource === "nodes") {
+            assert.deepEqual(row.verbs, ["get"], `${namespace}: nodes ${row.verbs}`);
+          }
           for (const verb of ["delete", "deletecollection", "*", "escalate", "bind", "update"]) {
             if (verb === "update" && row.resource === "leases.coordination.k8s.io") continue;
             // The one delete: a StatefulSet made before replication is made again.
