@@ -30,6 +30,13 @@ async function openssl(args: string[], cwd: string): Promise<void> {
   }
 }
 
+/** A positive random 127-bit serial number in openssl's hex notation. */
+function randomSerial(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  bytes[0] = (bytes[0] & 0x7f) | 0x01;
+  return `0x${Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("")}`;
+}
+
 /** Signs a new EC key's certificate with the CA. */
 async function issue(
   dir: string,
@@ -66,7 +73,10 @@ async function issue(
       "ca.crt",
       "-CAkey",
       "ca.key",
-      "-CAcreateserial",
+      // A random serial, not openssl's ca.srl: certificates issued at once (two
+      // kubelets of one cluster) raced on that file and one read it half-written.
+      "-set_serial",
+      randomSerial(),
       "-days",
       "365",
       "-out",
