@@ -14,12 +14,11 @@ import type { StatefulSet } from "kubernetes-types/apps/v1.d.ts";
 import { objectToCreate } from "../../lib/database/children.ts";
 import { childPlans } from "../../lib/database/plans.ts";
 import { computeStatus, formatTime } from "../../lib/database/status.ts";
+import { applyStatus } from "../../lib/database/status_writer.ts";
 import {
-  API_VERSION,
   type Database,
   type DatabasePhase,
   FIELD_MANAGER,
-  KIND,
   LABEL_MANAGED_BY,
   MANAGER_NAME,
 } from "../../lib/database/types.ts";
@@ -227,17 +226,7 @@ export class FloorWriter {
     const statefulSet = this.#statefulSets.get(key) ?? state.statefulSet;
     const status = computeStatus(db, { statefulSet }, formatTime(this.#now()));
     if (status.phase === state.written) return;
-    await this.#o.client.apply(Resources.databases, {
-      apiVersion: API_VERSION,
-      kind: KIND,
-      metadata: { name: db.metadata?.name, namespace: db.metadata?.namespace },
-      status,
-    } as Database, {
-      fieldManager: FIELD_MANAGER,
-      force: true,
-      subresource: "status",
-      signal,
-    });
+    await applyStatus(this.#o.client, db, status, signal);
     state.written = status.phase;
   }
 }

@@ -9,7 +9,7 @@ import type { MutationCache } from "../cache/mutation_cache.ts";
 import { Resources } from "../kube/resource.ts";
 import type { KubeClient } from "../kube/types.ts";
 import { computeStatus, type Observed, statusChanged } from "./status.ts";
-import { API_VERSION, type Database, FIELD_MANAGER, KIND } from "./types.ts";
+import { API_VERSION, type Database, type DatabaseStatus, FIELD_MANAGER, KIND } from "./types.ts";
 
 /**
  * Writes `db`'s status from `observed` at `now` (an RFC 3339 time for new
@@ -24,16 +24,24 @@ export async function writeStatus(
 ): Promise<void> {
   const status = computeStatus(db, observed, options.now);
   if (!statusChanged(db.status, status)) return;
-  const written = await client.apply<Database>(Resources.databases, {
+  databases.mutated(await applyStatus(client, db, status, options.signal), db);
+}
+
+/**
+ * Sends `status` as `db`'s whole status, through the status subresource with
+ * server-side apply as pgop's field manager; returns the Database written.
+ * The load test's floor sends its statuses with it too: the same request.
+ */
+export function applyStatus(
+  client: KubeClient,
+  db: Database,
+  status: DatabaseStatus,
+  signal: AbortSignal,
+): Promise<Database> {
+  return client.apply<Database>(Resources.databases, {
     apiVersion: API_VERSION,
     kind: KIND,
     metadata: { name: db.metadata?.name, namespace: db.metadata?.namespace },
     status,
-  } as Database, {
-    fieldManager: FIELD_MANAGER,
-    force: true,
-    subresource: "status",
-    signal: options.signal,
-  });
-  databases.mutated(written, db);
+  } as Database, { fieldManager: FIELD_MANAGER, force: true, subresource: "status", signal });
 }
